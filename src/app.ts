@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { Logger } from 'pino';
+import { AuditLog } from './core/audit/index.js';
+import type { Config } from './core/config/index.js';
+import { migrate, openDb, type Db, type MigrationReport, type MigrationSet } from './core/db/index.js';
+import { AppError } from './core/errors.js';
+import { EventBus } from './core/events/index.js';
+import { createHttp, type App } from './core/http/index.js';
+import { JobQueue } from './core/jobs/index.js';
+import { createLogger } from './core/logger.js';
+import { Metrics } from './core/metrics.js';
+import { GeoService, bundledUnits, geoModule, geoRoutes } from './modules/geo/index.js';
+import { OrgService, orgModule, orgRoutes } from './modules/org/index.js';
+
+/** Package root: one level above both src/ (tsx) and dist/ (compiled). */
+export const ROOT = new URL('../', import.meta.url);
+const WEB_DIST = fileURLToPath(new URL('web/dist/', ROOT));
+
+/** Every module's migrations, in dependency order. */
+export const MIGRATIONS: MigrationSet[] = [
+  { module: 'core', dir: new URL('./core/migrations/', import.meta.url) },
+  { module: geoModule.name, dir: geoModule.migrations },
+  { module: orgModule.name, dir: orgModule.migrations },
+];
+
+export interface Platform {
+  app: App;
+  config: Config;
+  db: Db;
+  logger: Logger;
+  audit: AuditLog;
+  jobs: JobQueue;
+  events: EventBus;
+  metrics: Metrics;
+  org: OrgService;
+  geo: GeoService;
+  /** Runs pending migrations. */
+  migrate(): Promise<MigrationReport>;
+  /** First-run data: Gia Lai, its communes, agencies and the bootstrap admin. */
+  seed(): Promise<Awaited<ReturnType<OrgService['seed']>>>;
+  /** Stops jobs, the HTTP server and the database, in that order. */
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  config: Config;
+  /** An already open database (tests share a template); otherwise opened from the config. */
+  db?: Db;
+  logger?: Logger;
+}
+
+/**
+ * The composition root: builds core services and every module, wires their dependencies and
+ * registers their routes. Never listens — `main.ts` does, tests use `app.inject()`.
+ */
+export async function buildApp(opts: BuildOptions): Promise<Platform> {
+  const { config } = opts;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const db = opts.db ?? (await openDb(config));
+  try {
+    const audit = new AuditLog(db);
+    const metrics = new Metrics();
+    const jobs = new JobQueue(db, logger.child({ component: 'jobs' }));
+    const events = new EventBus(jobs);
+    const org = new OrgService(db, config);
+    const geo = new GeoService(db);
+
+    const app = await createHttp({ config, logger, audit, metrics, resolver: () => org });
+
+    app.get('/healthz', { config: { public: true, audit: false }, schema: { tags: ['ops'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+    app.get('/readyz', { config: { public: true, audit: false }, schema: { tags: ['ops'], summary: 'Readiness (database)' } }, async (_req, reply) => {
+      try {
+        await db.ping();
+        return { status: 'ok', database: db.driver };
+      } catch {
+        return reply.code(503).type('application/problem+json').send({ type: '/problems/unavailable', title: 'Cơ sở dữ liệu không sẵn sàng', status: 503, code: 'UNAVAILABLE' });
+      }
+    });
+    app.get('/metrics', { config: { public: true, audit: false }, schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_req, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+
+    orgRoutes(app, org, config);
+    geoRoutes(app, geo);
+    await serveWeb(app);
+
+    const platform: Platform = {
+      app, config, db, logger, audit, jobs, events, metrics, org, geo,
+      migrate: () => migrate(db, MIGRATIONS),
+      async seed() {
+        const { wards } = await bundledUnits();
+        await geo.seed();
+        return org.seed(wards.map((w) => ({ code: w.Code, name: w.Name, nameEn: w.NameEn, fullName: w.FullName })));
+      },
+      async close() {
+        await jobs.stop();
+        await app.close();
+        if (!opts.db) await db.close();
+      },
+    };
+    return platform;
+  } catch (e) {
+    if (!opts.db) await db.close();
+    throw e;
+  }
+}
+
+/** Serves the built web client at `/`, falling back to index.html for client-side routes. */
+async function serveWeb(app: App): Promise<void> {
+  const hasWeb = existsSync(WEB_DIST + 'index.html');
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+  const index = hasWeb ? await readFile(WEB_DIST + 'index.html') : null;
+  app.get('/*', { config: { public: true, audit: false }, schema: { hide: true } }, async (req, reply) => {
+    const path = req.url.split('?')[0]!;
+    if (path.startsWith('/api/') || /\.[a-z0-9]{1,8}$/i.test(path) || !index) {
+      throw new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${path}`, en: `No route ${path}` });
+    }
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
+  });
+}

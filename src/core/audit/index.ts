@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type { Db, Queryable } from '../db/index.js';
+
+/** What happened, by whom, to what — one row of the security audit. */
+export interface AuditEntry {
+  actor: string | null;
+  actorId: string | null;
+  orgId: string | null;
+  action: string;
+  resource: string | null;
+  outcome: 'success' | 'denied' | 'error';
+  status?: number | null;
+  requestId?: string | null;
+  clientIp?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  rows: number;
+  /** The first row whose hash or link does not match, when the chain is broken. */
+  brokenAt?: { id: number; reason: string };
+}
+
+const GENESIS = '0'.repeat(64);
+const LOCK_KEY = 7_042_002;
+
+/** Canonical JSON: keys sorted at every depth, so the hash does not depend on key order in jsonb. */
+function canonical(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v instanceof Date) return JSON.stringify(v.toISOString());
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+interface StoredRow {
+  id: number;
+  at: Date;
+  actor: string | null;
+  actor_id: string | null;
+  org_id: string | null;
+  action: string;
+  resource: string | null;
+  outcome: string;
+  status: number | null;
+  request_id: string | null;
+  client_ip: string | null;
+  details: Record<string, unknown> | null;
+  prev_hash: string;
+  hash: string;
+}
+
+function rowHash(prev: string, r: Omit<StoredRow, 'prev_hash' | 'hash'>): string {
+  const body = canonical({
+    id: r.id,
+    at: new Date(r.at).toISOString(),
+    actor: r.actor,
+    actor_id: r.actor_id,
+    org_id: r.org_id,
+    action: r.action,
+    resource: r.resource,
+    outcome: r.outcome,
+    status: r.status,
+    request_id: r.request_id,
+    client_ip: r.client_ip,
+    details: r.details,
+  });
+  return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
+}
+
+/** The append-only, hash-chained audit log. */
+export class AuditLog {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Appends one row, chained to the previous one. Pass `tx` to commit the row with the change it
+   * records; otherwise it is written in its own transaction.
+   */
+  async append(entry: AuditEntry, tx?: Queryable): Promise<void> {
+    const write = async (q: Queryable) => {
+      // One writer at a time: the chain needs the previous row's hash.
+      await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      const last = await q.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
+      const prev = last.rows[0]?.hash ?? GENESIS;
+      const idRow = await q.query<{ id: number }>("SELECT nextval('audit_log_id_seq')::int8 AS id");
+      const row = {
+        id: idRow.rows[0]!.id,
+        at: new Date(),
+        actor: entry.actor,
+        actor_id: entry.actorId,
+        org_id: entry.orgId,
+        action: entry.action,
+        resource: entry.resource,
+        outcome: entry.outcome,
+        status: entry.status ?? null,
+        request_id: entry.requestId ?? null,
+        client_ip: entry.clientIp ?? null,
+        details: entry.details ?? null,
+      };
+      const hash = rowHash(prev, row);
+      await q.query(
+        `INSERT INTO audit_log (id, at, actor, actor_id, org_id, action, resource, outcome, status, request_id, client_ip, details, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [row.id, row.at, row.actor, row.actor_id, row.org_id, row.action, row.resource, row.outcome, row.status,
+          row.request_id, row.client_ip, row.details === null ? null : JSON.stringify(row.details), prev, hash],
+      );
+    };
+    if (tx) await write(tx);
+    else await this.db.transaction(write);
+  }
+
+  /** Recomputes the whole chain in id order and names the first row that does not match. */
+  async verify(): Promise<VerifyResult> {
+    let prev = GENESIS;
+    let rows = 0;
+    let after = 0;
+    for (;;) {
+      const page = await this.db.query<StoredRow>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000', [after]);
+      for (const r of page.rows) {
+        rows++;
+        if (r.prev_hash !== prev) return { ok: false, rows, brokenAt: { id: r.id, reason: 'prev_hash does not link to the previous row (row removed or reordered)' } };
+        if (rowHash(prev, r) !== r.hash) return { ok: false, rows, brokenAt: { id: r.id, reason: 'content does not match its hash (row edited)' } };
+        prev = r.hash;
+        after = r.id;
+      }
+      if (page.rows.length < 5000) return { ok: true, rows };
+    }
+  }
+
+  /** Recent rows, newest first, for the administration screens. */
+  async list(opts: { limit: number; before?: number; actorId?: string }): Promise<StoredRow[]> {
+    const r = await this.db.query<StoredRow>(
+      `SELECT * FROM audit_log WHERE ($1::int8 IS NULL OR id < $1) AND ($2::text IS NULL OR actor_id = $2)
+       ORDER BY id DESC LIMIT $3`,
+      [opts.before ?? null, opts.actorId ?? null, opts.limit],
+    );
+    return r.rows;
+  }
+}

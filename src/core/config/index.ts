@@ -1,0 +1,136 @@
+import path from 'node:path';
+
+/**
+ * Every configuration variable of provdata, in one place: name, default, meaning.
+ * The README's configuration table is checked against this list by a test, so the two cannot drift.
+ */
+export const CONFIG_VARIABLES = [
+  { name: 'PORT', default: '8080', doc: 'TCP port the HTTP server listens on (0 = any free port).' },
+  { name: 'HOST', default: '0.0.0.0', doc: 'Interface to listen on; 127.0.0.1 keeps the server local.' },
+  { name: 'PROVDATA_DATA_DIR', default: './data', doc: 'Where the embedded database (pg/), raw files (objects/) and the lock live.' },
+  { name: 'DATABASE_URL', default: '', doc: 'PostgreSQL URL (postgres://…). When set, PostgreSQL is used instead of the embedded PGlite.' },
+  { name: 'PROVDATA_DB_POOL_MAX', default: '10', doc: 'Maximum PostgreSQL connections in the pool.' },
+  { name: 'PROVDATA_ADMIN_USER', default: 'admin', doc: 'User name of the bootstrap administrator created on first run.' },
+  { name: 'PROVDATA_ADMIN_PASSWORD', default: '', doc: 'Password of the bootstrap administrator (at least 12 characters). Empty: generated once and printed once.' },
+  { name: 'PROVDATA_SEED_DEMO', default: 'true', doc: 'Seed the Gia Lai demo (province, 135 communes, agencies) on first run.' },
+  { name: 'PROVDATA_SESSION_HOURS', default: '12', doc: 'Lifetime of a login session, in hours.' },
+  { name: 'PROVDATA_COOKIE_SECURE', default: 'false', doc: 'Mark session cookies Secure (set true behind HTTPS).' },
+  { name: 'PROVDATA_LOGIN_MAX_FAILURES', default: '5', doc: 'Failed logins of one user before the account is locked.' },
+  { name: 'PROVDATA_LOGIN_LOCK_MINUTES', default: '15', doc: 'How long a locked account stays locked.' },
+  { name: 'PROVDATA_LOGIN_RATE_PER_MINUTE', default: '20', doc: 'Login attempts allowed per client address per minute.' },
+  { name: 'PROVDATA_TRUST_PROXY', default: 'false', doc: 'Trust X-Forwarded-For from a reverse proxy (true/false).' },
+  { name: 'LOG_LEVEL', default: 'info', doc: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
+  { name: 'MQTT_URL', default: '', doc: 'External MQTT broker (mqtt://…) for sensors; empty = embedded broker (IoT issue).' },
+  { name: 'NATS_URL', default: '', doc: 'NATS JetStream server (nats://…) for events between instances; empty = in-process bus.' },
+] as const;
+
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number]['name'];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | null;
+  readonly dbPoolMax: number;
+  readonly adminUser: string;
+  readonly adminPassword: string | null;
+  readonly seedDemo: boolean;
+  readonly sessionHours: number;
+  readonly cookieSecure: boolean;
+  readonly loginMaxFailures: number;
+  readonly loginLockMinutes: number;
+  readonly loginRatePerMinute: number;
+  readonly trustProxy: boolean;
+  readonly logLevel: string;
+  readonly mqttUrl: string | null;
+  readonly natsUrl: string | null;
+}
+
+/** Thrown by {@link loadConfig} with every problem found, so an operator fixes them all at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Cấu hình không hợp lệ / invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads and checks the configuration from an environment-like object. Pure: tests pass their own env.
+ * @throws ConfigError listing every invalid variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const raw = (name: ConfigVariable): string => {
+    const v = env[name];
+    if (v !== undefined && v !== '') return v.trim();
+    return CONFIG_VARIABLES.find((c) => c.name === name)!.default;
+  };
+  const int = (name: ConfigVariable, min: number, max: number): number => {
+    const v = raw(name);
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(v)}: phải là số nguyên từ ${min} đến ${max} / must be an integer ${min}–${max}`);
+      return min;
+    }
+    return n;
+  };
+  const bool = (name: ConfigVariable): boolean => {
+    const v = raw(name).toLowerCase();
+    if (['true', '1', 'yes'].includes(v)) return true;
+    if (['false', '0', 'no'].includes(v)) return false;
+    problems.push(`${name}=${JSON.stringify(v)}: phải là true hoặc false / must be true or false`);
+    return false;
+  };
+  const url = (name: ConfigVariable, schemes: string[]): string | null => {
+    const v = raw(name);
+    if (!v) return null;
+    try {
+      const u = new URL(v);
+      if (!schemes.includes(u.protocol.replace(/:$/, ''))) throw new Error('scheme');
+      return v;
+    } catch {
+      // Never echo the value: a database URL may carry a password.
+      problems.push(`${name}: phải là URL ${schemes.join('|')}://… / must be a ${schemes.join('|')}:// URL`);
+      return null;
+    }
+  };
+
+  const adminUser = raw('PROVDATA_ADMIN_USER');
+  if (!/^[a-z0-9._-]{2,64}$/i.test(adminUser)) {
+    problems.push(`PROVDATA_ADMIN_USER=${JSON.stringify(adminUser)}: 2–64 ký tự a-z, 0-9, . _ - / 2–64 characters a-z 0-9 . _ -`);
+  }
+  const adminPassword = raw('PROVDATA_ADMIN_PASSWORD') || null;
+  if (adminPassword !== null && adminPassword.length < 12) {
+    problems.push('PROVDATA_ADMIN_PASSWORD: cần ít nhất 12 ký tự / needs at least 12 characters');
+  }
+  const logLevel = raw('LOG_LEVEL').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: một trong / one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const host = raw('HOST');
+  if (!/^[a-z0-9.:\-[\]]+$/i.test(host)) problems.push(`HOST=${JSON.stringify(host)}: không phải địa chỉ hợp lệ / not a valid address`);
+
+  const config: Config = {
+    port: int('PORT', 0, 65535),
+    host,
+    dataDir: path.resolve(raw('PROVDATA_DATA_DIR')),
+    databaseUrl: url('DATABASE_URL', ['postgres', 'postgresql']),
+    dbPoolMax: int('PROVDATA_DB_POOL_MAX', 1, 500),
+    adminUser,
+    adminPassword,
+    seedDemo: bool('PROVDATA_SEED_DEMO'),
+    sessionHours: int('PROVDATA_SESSION_HOURS', 1, 24 * 30),
+    cookieSecure: bool('PROVDATA_COOKIE_SECURE'),
+    loginMaxFailures: int('PROVDATA_LOGIN_MAX_FAILURES', 1, 1000),
+    loginLockMinutes: int('PROVDATA_LOGIN_LOCK_MINUTES', 1, 24 * 60),
+    loginRatePerMinute: int('PROVDATA_LOGIN_RATE_PER_MINUTE', 1, 100000),
+    trustProxy: bool('PROVDATA_TRUST_PROXY'),
+    logLevel,
+    mqttUrl: url('MQTT_URL', ['mqtt', 'mqtts', 'ws', 'wss', 'tcp']),
+    natsUrl: url('NATS_URL', ['nats', 'tls']),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,186 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import { ANONYMOUS, authorize, type Permission, type Principal, type PrincipalResolver } from '../auth/index.js';
+import type { AuditLog } from '../audit/index.js';
+import { AppError, unauthenticated } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { sendProblem } from './problem.js';
+
+export const SESSION_COOKIE = 'provdata_session';
+export const API_KEY_PREFIX = 'pdk_';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Open to anonymous callers; everything else needs a session or an API key. */
+    public?: boolean;
+    /** Permission checked by the authorisation layer before the handler runs. */
+    permission?: Permission;
+    /** Name of the action in the audit log (default: METHOD route). False: not audited (health probes). */
+    audit?: string | false;
+  }
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  import('fastify').FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpDeps {
+  config: Config;
+  logger: Logger;
+  audit: AuditLog;
+  metrics: Metrics;
+  /** Set by the org module once it is built; until then every caller is anonymous. */
+  resolver: () => PrincipalResolver | null;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (typeof h === 'string' && /^Bearer\s+/i.test(h)) return h.replace(/^Bearer\s+/i, '').trim();
+  const k = req.headers['x-api-key'];
+  return typeof k === 'string' && k ? k.trim() : null;
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Builds the Fastify instance every module registers its routes on: problem+json errors, request
+ * ids, OpenAPI, the one authentication/authorisation hook, CSRF for cookie writes, audit and metrics.
+ */
+export async function createHttp(deps: HttpDeps): Promise<App> {
+  const { config, logger, audit, metrics } = deps;
+  const app = Fastify({
+    loggerInstance: logger,
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    routerOptions: { maxParamLength: 500 },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.decorateRequest('principal', null as unknown as Principal);
+  await app.register(cookie);
+
+  // OpenAPI: public routes say so (`security: []`, `x-public`) so a test can prove the rest refuse anonymous callers.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'provdata API',
+        version: '0.1.0',
+        description: 'Nền tảng dữ liệu tỉnh Gia Lai — API. Lỗi trả về dạng RFC 9457 application/problem+json.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          apiKey: { type: 'http', scheme: 'bearer', description: `Khóa API (${API_KEY_PREFIX}…), hoặc header X-API-Key` },
+        },
+      },
+      security: [{ session: [] }, { apiKey: [] }],
+    },
+  });
+  app.addHook('onRoute', (route) => {
+    const isPublic = route.config?.public === true;
+    route.schema = { ...(route.schema ?? {}), ...(isPublic ? { security: [], 'x-public': true } : {}) } as typeof route.schema;
+    if (route.url.startsWith('/api/docs')) route.schema = { ...route.schema, hide: true } as typeof route.schema;
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    uiConfig: { deepLinking: true, validatorUrl: null },
+    staticCSP: true,
+  });
+  app.get('/api/openapi.json', { config: { public: true, audit: false }, schema: { hide: true } }, async () => app.swagger());
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    req.principal = ANONYMOUS;
+  });
+
+  // Authentication and authorisation: the one place a request's principal is decided and checked.
+  app.addHook('preHandler', async (req) => {
+    const cfg = req.routeOptions.config;
+    const resolver = deps.resolver();
+    const key = bearer(req);
+    if (resolver && key) {
+      req.principal = await resolver.fromApiKey(key);
+    } else if (resolver && req.cookies[SESSION_COOKIE]) {
+      const p = await resolver.fromSession(req.cookies[SESSION_COOKIE]!);
+      if (p) {
+        req.principal = p;
+        // Cookie-authenticated writes must echo the session's CSRF token: a cross-site form cannot read it.
+        if (!SAFE_METHODS.has(req.method)) {
+          const sent = req.headers['x-csrf-token'];
+          if (typeof sent !== 'string' || !p.csrfToken || !sameToken(sent, p.csrfToken)) {
+            throw new AppError('CSRF_FAILED', {
+              vi: 'Thiếu header x-csrf-token hợp lệ cho thao tác ghi',
+              en: 'A valid x-csrf-token header is required for writes',
+            });
+          }
+        }
+      }
+    }
+    if (cfg?.public || !req.routeOptions.url) return;
+    if (req.principal.kind === 'anonymous') throw unauthenticated();
+    if (cfg?.permission) authorize(req.principal, cfg.permission);
+  });
+
+  // Audit: every write, and every read of a non-public route, whatever its outcome.
+  app.addHook('onResponse', async (req, reply) => {
+    const cfg = req.routeOptions.config;
+    metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    if (cfg?.audit === false) return;
+    const write = !SAFE_METHODS.has(req.method);
+    if (!write && (cfg?.public || !req.routeOptions.url)) return;
+    if (!write && req.principal.kind === 'anonymous') return; // refused before any data was read; not a read
+    const status = reply.statusCode;
+    try {
+      await audit.append({
+        actor: req.principal.username,
+        actorId: req.principal.id,
+        orgId: req.principal.orgId,
+        action: typeof cfg?.audit === 'string' ? cfg.audit : `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
+        resource: req.url.split('?')[0]!.slice(0, 500),
+        outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'error',
+        status,
+        requestId: req.id,
+        clientIp: req.ip,
+        details: req.principal.apiKeyId ? { apiKeyId: req.principal.apiKeyId } : null,
+      });
+    } catch (e) {
+      req.log.error({ err: e }, 'audit append failed');
+    }
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const status = err instanceof AppError ? err.status : (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ code: err instanceof AppError ? err.code : (err as { code?: string }).code }, 'request refused');
+    return sendProblem(reply, err);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${req.method} ${req.url.split('?')[0]}`, en: `No route ${req.method} ${req.url.split('?')[0]}` })),
+  );
+  return app;
+}

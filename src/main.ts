@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+import { userInfo } from 'node:os';
+import { Command, Option } from 'commander';
+import { buildApp, type Platform } from './app.js';
+import { SYSTEM, ROLES, type Principal, type Role } from './core/auth/index.js';
+import { ConfigError, loadConfig, type Config } from './core/config/index.js';
+import { DataDirLockedError } from './core/db/index.js';
+import { AppError } from './core/errors.js';
+import { createLogger } from './core/logger.js';
+
+/** The operator acting through the CLI: recorded in the audit log by OS user name. */
+const CLI: Principal = { ...SYSTEM, username: `cli:${safeUser()}`, displayName: 'CLI' };
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function config(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+/** Opens the platform for a one-shot command (no HTTP listener, no job loop). */
+async function withPlatform<T>(fn: (p: Platform) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const p = await buildApp({ config: cfg, logger: createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel) });
+  try {
+    await p.migrate();
+    return await fn(p);
+  } finally {
+    await p.close();
+  }
+}
+
+async function cliAudit(p: Platform, action: string, resource: string, details?: Record<string, unknown>) {
+  await p.audit.append({ actor: CLI.username, actorId: null, orgId: null, action, resource, outcome: 'success', details: details ?? null });
+}
+
+const program = new Command('provdata')
+  .description('provdata — Nền tảng dữ liệu tỉnh Gia Lai / the data platform of Gia Lai province')
+  .showHelpAfterError();
+
+program.command('serve').description('Chạy máy chủ / run the server (migrates and seeds first)').action(async () => {
+  const cfg = config();
+  const p = await buildApp({ config: cfg });
+  const report = await p.migrate();
+  if (report.applied.length) p.logger.info({ applied: report.applied }, 'migrations applied');
+  const seeded = await p.seed();
+  p.jobs.start();
+  const address = await p.app.listen({ port: cfg.port, host: cfg.host });
+  const port = new URL(address).port;
+  const shown = cfg.host === '0.0.0.0' || cfg.host === '::' ? `http://localhost:${port}` : address;
+  const lines = [
+    '',
+    `  provdata đang chạy tại / is running at ${shown}`,
+    `  Cơ sở dữ liệu / database: ${p.db.driver === 'pglite' ? `PGlite (nhúng / embedded) ${cfg.dataDir}` : 'PostgreSQL'}`,
+    `  API: ${shown}/api/docs`,
+  ];
+  if (seeded.adminCreated && seeded.generatedPassword) {
+    lines.push(
+      '',
+      `  Tài khoản quản trị / admin login:  ${seeded.adminUser}  /  ${seeded.generatedPassword}`,
+      '  Mật khẩu chỉ hiển thị MỘT LẦN — hãy lưu lại. / Shown ONCE — keep it safe.',
+      '  (Đổi bằng / reset with: npx provdata user reset-password ' + seeded.adminUser + ')',
+    );
+  } else if (seeded.adminCreated) {
+    lines.push('', `  Tài khoản quản trị / admin login: ${seeded.adminUser} (mật khẩu từ PROVDATA_ADMIN_PASSWORD)`);
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      process.stderr.write('Buộc dừng / forced exit\n');
+      process.exit(130);
+    }
+    stopping = true;
+    p.logger.info({ signal }, 'shutting down');
+    try {
+      await p.close();
+      process.exit(0);
+    } catch (e) {
+      p.logger.error({ err: e }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+});
+
+program.command('migrate').description('Áp dụng migration / apply database migrations').action(async () => {
+  await withPlatform(async (p) => {
+    const r = await p.migrate();
+    process.stdout.write(`${r.applied.length ? r.applied.join('\n') + '\n' : ''}Đã áp dụng / applied: ${r.applied.length}, đã có / already: ${r.skipped}\n`);
+  });
+});
+
+program.command('seed').description('Nạp dữ liệu khởi tạo Gia Lai / seed Gia Lai reference data and the admin').action(async () => {
+  await withPlatform(async (p) => {
+    const s = await p.seed();
+    process.stdout.write(s.adminCreated && s.generatedPassword
+      ? `Tài khoản quản trị / admin: ${s.adminUser} / ${s.generatedPassword} (chỉ hiển thị một lần / shown once)\n`
+      : 'Dữ liệu khởi tạo đã có / reference data present\n');
+  });
+});
+
+const user = program.command('user').description('Quản lý người dùng / manage users');
+user.command('add <username>')
+  .description('Thêm người dùng / add a user (prints a generated password once unless --password)')
+  .requiredOption('--org <id>', 'mã cơ quan / organisation id, e.g. so-khcn, xa-21553')
+  .addOption(new Option('--role <role>', 'vai trò / role').choices([...ROLES]).default('viewer'))
+  .option('--display-name <name>', 'tên hiển thị / display name')
+  .option('--email <email>')
+  .option('--password <password>', 'mật khẩu (≥12 ký tự) / password (≥12 characters)')
+  .action(async (username: string, o: { org: string; role: Role; displayName?: string; email?: string; password?: string }) => {
+    await withPlatform(async (p) => {
+      const r = await p.org.createUser(CLI, { username, displayName: o.displayName ?? username, email: o.email ?? null, orgId: o.org, role: o.role, password: o.password });
+      await cliAudit(p, 'user.create', `user:${r.user.id}`, { username });
+      process.stdout.write(`Đã tạo / created ${r.user.username} (${r.user.role}, ${r.user.org_id})${r.generatedPassword ? `\nMật khẩu / password: ${r.generatedPassword}` : ''}\n`);
+    });
+  });
+user.command('reset-password <username>')
+  .description('Đặt lại mật khẩu / reset a password (generated and printed once unless --password); unlocks the account')
+  .option('--password <password>')
+  .action(async (username: string, o: { password?: string }) => {
+    await withPlatform(async (p) => {
+      const u = await p.org.findUser(CLI, username);
+      const r = await p.org.setPassword(CLI, u.id, { password: o.password });
+      await cliAudit(p, 'user.password', `user:${u.id}`, { username });
+      process.stdout.write(`Đã đặt lại mật khẩu / password reset for ${u.username}${r.generatedPassword ? `\nMật khẩu mới / new password: ${r.generatedPassword}` : ''}\n`);
+    });
+  });
+
+const apikey = program.command('apikey').description('Khóa API cho hệ thống / API keys for systems');
+apikey.command('create')
+  .description('Tạo khóa API (chỉ hiển thị một lần) / create an API key (printed once)')
+  .requiredOption('--user <username>', 'người dùng mà khóa đại diện / the user the key acts for')
+  .option('--name <name>', 'tên khóa / key name', 'cli')
+  .option('--scopes <list>', 'quyền, cách nhau bởi dấu phẩy / comma-separated permissions')
+  .option('--expires-days <n>', 'hết hạn sau N ngày / expire after N days')
+  .option('--json', 'in {"id","key"} dạng JSON / print JSON')
+  .action(async (o: { user: string; name: string; scopes?: string; expiresDays?: string; json?: boolean }) => {
+    await withPlatform(async (p) => {
+      const u = await p.org.findUser(CLI, o.user);
+      const expires = o.expiresDays === undefined ? undefined : Number(o.expiresDays);
+      if (expires !== undefined && (!Number.isInteger(expires) || expires < 1 || expires > 3650)) {
+        throw new AppError('VALIDATION_FAILED', { vi: '--expires-days phải là số nguyên 1–3650', en: '--expires-days must be an integer 1–3650' });
+      }
+      const r = await p.org.createApiKey(CLI, { userId: u.id, name: o.name, scopes: o.scopes?.split(',').map((s) => s.trim()).filter(Boolean), expiresInDays: expires });
+      await cliAudit(p, 'apikey.create', `apikey:${r.apiKey.id}`, { user: u.username });
+      process.stdout.write(o.json
+        ? JSON.stringify({ id: r.apiKey.id, key: r.key }) + '\n'
+        : `Khóa API / API key (chỉ hiển thị một lần / shown once):\n${r.key}\nid: ${r.apiKey.id}\n`);
+    });
+  });
+apikey.command('revoke <id>').description('Thu hồi khóa API / revoke an API key').action(async (id: string) => {
+  await withPlatform(async (p) => {
+    await p.org.revokeApiKey(CLI, id);
+    await cliAudit(p, 'apikey.revoke', `apikey:${id}`);
+    process.stdout.write(`Đã thu hồi / revoked ${id}\n`);
+  });
+});
+
+const audit = program.command('audit').description('Nhật ký kiểm toán / audit log');
+audit.command('verify').description('Kiểm tra chuỗi băm / verify the hash chain; exit 1 naming the first broken row').action(async () => {
+  await withPlatform(async (p) => {
+    const r = await p.audit.verify();
+    if (r.ok) {
+      process.stdout.write(`Nhật ký toàn vẹn / audit log intact: ${r.rows} dòng / rows\n`);
+    } else {
+      process.stdout.write(`Chuỗi bị phá vỡ tại dòng / chain broken at row id=${r.brokenAt!.id}: ${r.brokenAt!.reason}\n`);
+      process.exitCode = 1;
+    }
+  });
+});
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof DataDirLockedError) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(2);
+  }
+  if (e instanceof AppError) {
+    process.stderr.write(`Lỗi / error [${e.code}]: ${e.detail?.vi ?? e.message}${e.detail ? ` / ${e.detail.en}` : ''}\n`);
+    process.exit(1);
+  }
+  if (e instanceof ConfigError) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`Lỗi không mong đợi / unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,162 @@
+/**
+ * Test platforms on every engine. PGlite costs ~2–3 s and hundreds of MB to create, so the first
+ * test process migrates and seeds one and dumps it as a template tarball (keyed by a hash of the
+ * migrations and seed data); every test file then starts from that dump in well under a second.
+ * PostgreSQL gets a template database the same way and each test file a fresh copy of it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { buildApp, MIGRATIONS, type Platform } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/core/config/index.js';
+import { dumpPglite, openPglite, openPostgres, type Db } from '../../src/core/db/index.js';
+import { createLogger } from '../../src/core/logger.js';
+
+export const ADMIN_PASSWORD = 'test-admin-password-123';
+export type Engine = 'pglite' | 'postgres';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TEMPLATE_DIR = path.join(ROOT, '.tmp', 'templates');
+
+/** Engines to run storage tests on: PGlite always, PostgreSQL when PROVDATA_TEST_PG_URL is set. */
+export function engines(): Engine[] {
+  return process.env.PROVDATA_TEST_PG_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+let warned = false;
+/** Prints once per process that the PostgreSQL leg is skipped (so a green run says what it did not do). */
+export function noteSkippedEngines(): void {
+  if (!process.env.PROVDATA_TEST_PG_URL && !warned) {
+    warned = true;
+    process.stderr.write('ℹ PROVDATA_TEST_PG_URL is not set: storage tests run on PGlite only (PostgreSQL leg skipped).\n');
+  }
+}
+
+function hashTree(dir: string, h: ReturnType<typeof createHash>) {
+  for (const f of readdirSync(dir).sort()) {
+    const p = path.join(dir, f);
+    if (statSync(p).isDirectory()) hashTree(p, h);
+    else h.update(f).update(readFileSync(p));
+  }
+}
+
+/** Hash of everything a template depends on: migrations and seed sources. */
+function templateKey(): string {
+  const h = createHash('sha256');
+  for (const m of MIGRATIONS) hashTree(fileURLToPath(m.dir), h);
+  for (const f of ['src/modules/org/seed-data.ts', 'src/modules/org/service.ts', 'src/modules/geo/service.ts']) h.update(readFileSync(path.join(ROOT, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    PROVDATA_DATA_DIR: path.join(tmpdir(), `provdata-test-${process.pid}`),
+    PROVDATA_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    PROVDATA_LOGIN_RATE_PER_MINUTE: '1000',
+    ...overrides,
+  });
+}
+
+async function seeded(db: Db, config: Config): Promise<void> {
+  const p = await buildApp({ config, db, logger: createLogger('silent') });
+  await p.migrate();
+  await p.seed();
+  await p.close();
+}
+
+async function pgliteTemplate(config: Config): Promise<Blob> {
+  mkdirSync(TEMPLATE_DIR, { recursive: true });
+  const file = path.join(TEMPLATE_DIR, `pglite-${templateKey()}.tar`);
+  if (!existsSync(file)) {
+    const db = await openPglite({});
+    await seeded(db, config);
+    const blob = await dumpPglite(db);
+    await db.close();
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, Buffer.from(await blob.arrayBuffer()));
+    renameSync(tmp, file); // atomic: parallel test files never read half a template
+  }
+  return new Blob([readFileSync(file)]);
+}
+
+async function postgresDatabase(config: Config): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.PROVDATA_TEST_PG_URL!;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  const tpl = `provdata_tpl_${templateKey()}`;
+  const name = `provdata_t_${process.pid}_${Date.now().toString(36)}`;
+  const urlOf = (db: string) => {
+    const u = new URL(base);
+    u.pathname = `/${db}`;
+    return u.toString();
+  };
+  try {
+    await admin.query('SELECT pg_advisory_lock(7042099)'); // one process builds the template
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [tpl]);
+    if (!exists.rowCount) {
+      await admin.query(`CREATE DATABASE ${tpl}_building`);
+      const db = await openPostgres(urlOf(`${tpl}_building`), 2);
+      await seeded(db, config);
+      await db.close();
+      await admin.query(`ALTER DATABASE ${tpl}_building RENAME TO ${tpl}`);
+    }
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${tpl}`);
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock(7042099)').catch(() => {});
+    await admin.end();
+  }
+  return {
+    url: urlOf(name),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestPlatform extends Platform {
+  engine: Engine;
+  /** Logs in and returns the cookie header and CSRF token for app.inject(). */
+  login(username?: string, password?: string): Promise<{ cookie: string; csrf: string }>;
+}
+
+/**
+ * A migrated and seeded platform on the given engine, with the admin password ADMIN_PASSWORD.
+ * Close it in `after()`.
+ */
+export async function testPlatform(engine: Engine = 'pglite', overrides: Record<string, string> = {}): Promise<TestPlatform> {
+  noteSkippedEngines();
+  const config = testConfig(overrides);
+  let db: Db;
+  let drop: (() => Promise<void>) | null = null;
+  if (engine === 'pglite') {
+    db = await openPglite({ loadDataDir: await pgliteTemplate(config) });
+  } else {
+    const d = await postgresDatabase(config);
+    db = await openPostgres(d.url, 5);
+    drop = d.drop;
+  }
+  const p = await buildApp({ config, db, logger: createLogger(config.logLevel) });
+  await p.migrate();
+  const close = p.close.bind(p);
+  return Object.assign(p, {
+    engine,
+    async close() {
+      await close();
+      await db.close();
+      if (drop) await drop();
+    },
+    async login(username = 'admin', password = ADMIN_PASSWORD) {
+      const r = await p.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+      if (r.statusCode !== 200) throw new Error(`login failed: ${r.statusCode} ${r.body}`);
+      const cookie = String(r.headers['set-cookie']).split(';')[0]!;
+      return { cookie, csrf: (r.json() as { csrfToken: string }).csrfToken };
+    },
+  });
+}
