@@ -111,15 +111,23 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
 /** Serves the built web client at `/`, falling back to index.html for client-side routes. */
 async function serveWeb(app: App): Promise<void> {
   const hasWeb = existsSync(WEB_DIST + 'index.html');
-  if (hasWeb) {
-    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] });
-  }
+  // serve: false — only `reply.sendFile`; our own public route decides what is served.
+  await app.register(fastifyStatic, { root: WEB_DIST, serve: false });
   const index = hasWeb ? await readFile(WEB_DIST + 'index.html') : null;
-  app.get('/*', { config: { public: true, audit: false }, schema: { hide: true } }, async (req, reply) => {
-    const path = req.url.split('?')[0]!;
-    if (path.startsWith('/api/') || /\.[a-z0-9]{1,8}$/i.test(path) || !index) {
+  const handler = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const path = decodeURIComponent(req.url.split('?')[0]!);
+    if (path.startsWith('/api/') || !index) {
       throw new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${path}`, en: `No route ${path}` });
     }
+    if (/\.[a-z0-9]{1,8}$/i.test(path)) {
+      const file = path.replace(/^\/+/, '');
+      if (file.includes('..') || !existsSync(WEB_DIST + file)) throw new AppError('NOT_FOUND', { vi: `Không có tệp ${path}`, en: `No file ${path}` });
+      // Hashed asset names never change content: cache them for a year.
+      if (file.startsWith('assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
+      return reply.sendFile(file);
+    }
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
-  });
+  };
+  app.get('/', { config: { public: true, audit: false }, schema: { hide: true } }, handler);
+  app.get('/*', { config: { public: true, audit: false }, schema: { hide: true } }, handler);
 }

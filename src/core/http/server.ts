@@ -81,6 +81,16 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorateRequest('principal', null as unknown as Principal);
+  // Set before any plugin registers: encapsulated plugins inherit the handlers in force at registration.
+  app.setErrorHandler((err, req, reply) => {
+    const status = err instanceof AppError ? err.status : (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ code: err instanceof AppError ? err.code : (err as { code?: string }).code }, 'request refused');
+    return sendProblem(reply, err);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${req.method} ${req.url.split('?')[0]}`, en: `No route ${req.method} ${req.url.split('?')[0]}` })),
+  );
   await app.register(cookie);
 
   // OpenAPI: public routes say so (`security: []`, `x-public`) so a test can prove the rest refuse anonymous callers.
@@ -102,6 +112,8 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
     },
   });
   app.addHook('onRoute', (route) => {
+    // The docs UI and its static assets are public documentation.
+    if (route.url.startsWith('/api/docs')) route.config = { ...(route.config ?? {}), public: true, audit: false };
     const isPublic = route.config?.public === true;
     route.schema = { ...(route.schema ?? {}), ...(isPublic ? { security: [], 'x-public': true } : {}) } as typeof route.schema;
     if (route.url.startsWith('/api/docs')) route.schema = { ...route.schema, hide: true } as typeof route.schema;
@@ -119,7 +131,8 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
   });
 
   // Authentication and authorisation: the one place a request's principal is decided and checked.
-  app.addHook('preHandler', async (req) => {
+  // onRequest, before the body is parsed and validated: an anonymous caller gets 401, never schema details.
+  app.addHook('onRequest', async (req) => {
     const cfg = req.routeOptions.config;
     const resolver = deps.resolver();
     const key = bearer(req);
@@ -173,14 +186,5 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
     }
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    const status = err instanceof AppError ? err.status : (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) req.log.error({ err }, 'request failed');
-    else req.log.info({ code: err instanceof AppError ? err.code : (err as { code?: string }).code }, 'request refused');
-    return sendProblem(reply, err);
-  });
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${req.method} ${req.url.split('?')[0]}`, en: `No route ${req.method} ${req.url.split('?')[0]}` })),
-  );
   return app;
 }
