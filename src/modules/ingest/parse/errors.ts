@@ -1,0 +1,27 @@
+/** Stable machine-readable codes for everything this library throws. */
+export type ParseErrorCode =
+  | 'PARSE_UNSUPPORTED_FORMAT'
+  | 'PARSE_UNSUPPORTED_ENCODING'
+  | 'PARSE_SHEET_NOT_FOUND'
+  | 'PARSE_NO_HEADER'
+  | 'PARSE_INVALID_CSV'
+  | 'PARSE_INVALID_JSON'
+  | 'PARSE_INVALID_GEOJSON'
+  | 'PARSE_INVALID_XLSX'
+  | 'PARSE_ROWS_ALREADY_READ';
+
+/**
+ * The one error type of the parsing library. The ingestion service translates it into its own
+ * `Invalid` problem; `details` never contains file content beyond a short excerpt.
+ */
+export class ParseError extends Error {
+  readonly code: ParseErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ParseErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ParseError';
+    this.code = code;
+    this.details = Object.freeze({ ...details });
+  }
+}

@@ -1,0 +1,117 @@
+import { readCsv, type CsvDelimiter, type CsvQuote } from './csv.js';
+import { decodeBuffer, detectEncoding, type TextEncoding } from './encoding.js';
+import { ParseError } from './errors.js';
+import { looksLikeFeatureCollection, readGeoJson, readJson, readNdjson } from './json.js';
+import { peekSource, type ByteSource } from './source.js';
+import type { Table, TableFormat } from './table.js';
+import { readXlsx } from './xlsx.js';
+
+export interface OpenTableOptions {
+  /** Skip sniffing. */
+  format?: TableFormat;
+  /** Original file name; its extension is a hint, the bytes win when they clearly disagree. */
+  filename?: string;
+  /** XLSX: sheet name (default: the first visible sheet). */
+  sheet?: string;
+  /** Text formats: skip encoding detection. */
+  encoding?: TextEncoding;
+  /** CSV/XLSX: line/row number of the (first) header row, instead of detection. */
+  headerRow?: number;
+  /** CSV: force the delimiter / quote. */
+  delimiter?: CsvDelimiter;
+  quote?: CsvQuote;
+  /** JSON: key of the top-level property holding the records. */
+  arrayPath?: string;
+  /** XLSX: repair TCVN3/VNI-font cells (default true). */
+  repairLegacy?: boolean;
+}
+
+const SNIFF_BYTES = 64 * 1024;
+
+const EXTENSIONS: Record<string, TableFormat | 'xls'> = {
+  csv: 'csv',
+  tsv: 'csv',
+  txt: 'csv',
+  tab: 'csv',
+  xlsx: 'xlsx',
+  xlsm: 'xlsx',
+  xls: 'xls',
+  json: 'json',
+  geojson: 'geojson',
+  ndjson: 'ndjson',
+  jsonl: 'ndjson',
+};
+
+/**
+ * Decides a file's format from its first bytes and name: a zip signature is XLSX; the OLE
+ * signature of old .xls is refused; JSON text is a FeatureCollection (geojson), one object per
+ * line (ndjson) or a document (json); anything else is CSV.
+ *
+ * Throws `ParseError` PARSE_UNSUPPORTED_FORMAT for .xls (BIFF) workbooks and other zip files
+ * named as something else than a workbook.
+ */
+export function sniffFormat(head: Buffer, filename?: string): TableFormat {
+  const ext = filename?.toLowerCase().match(/\.([a-z0-9]+)$/u)?.[1];
+  const byName = ext === undefined ? undefined : EXTENSIONS[ext];
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return 'xlsx';
+  if (head.length >= 8 && head.readUInt32BE(0) === 0xd0cf11e0 && head.readUInt32BE(4) === 0xa1b11ae1) {
+    throw new ParseError('PARSE_UNSUPPORTED_FORMAT', 'Old Excel .xls workbooks are not supported: save the file as .xlsx', { filename });
+  }
+  if (byName === 'xls') throw new ParseError('PARSE_UNSUPPORTED_FORMAT', 'Old Excel .xls workbooks are not supported: save the file as .xlsx', { filename });
+  if (byName === 'xlsx') throw new ParseError('PARSE_UNSUPPORTED_FORMAT', 'The file is named as a workbook but is not a zip/XLSX file', { filename });
+  const text = decodeBuffer(head, detectEncoding(head).encoding).trimStart();
+  if (text.startsWith('{') || text.startsWith('[')) {
+    if (looksLikeFeatureCollection(text)) return 'geojson';
+    if (byName === 'ndjson' || byName === 'json' || byName === 'geojson') return byName;
+    if (text.startsWith('{') && /^\{.*\}\s*\r?\n\s*\{/u.test(text)) return 'ndjson';
+    if (byName === undefined) return 'json';
+  }
+  return byName ?? 'csv';
+}
+
+/**
+ * Opens any supported file as a `Table`: sniffs the format (unless given) from the name and the
+ * first 64 KiB, then dispatches to the CSV, XLSX, JSON, NDJSON or GeoJSON reader. The source is
+ * read as a stream; only the sniffed head is buffered.
+ *
+ * Throws `ParseError`: PARSE_UNSUPPORTED_FORMAT (see `sniffFormat`), and whatever the chosen reader
+ * throws (PARSE_NO_HEADER, PARSE_SHEET_NOT_FOUND, PARSE_INVALID_XLSX, PARSE_INVALID_JSON,
+ * PARSE_INVALID_GEOJSON, PARSE_UNSUPPORTED_ENCODING).
+ */
+export async function openTable(source: ByteSource, options: OpenTableOptions = {}): Promise<Table> {
+  const peeked = await peekSource(source, SNIFF_BYTES);
+  let format: TableFormat;
+  try {
+    format = options.format ?? sniffFormat(peeked.head, options.filename);
+  } catch (error) {
+    await peeked.release();
+    throw error;
+  }
+  const rest = peeked.chunks;
+  const text = options.encoding === undefined ? {} : { encoding: options.encoding };
+  switch (format) {
+    case 'csv':
+      return readCsv(rest, {
+        ...text,
+        ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
+        ...(options.quote === undefined ? {} : { quote: options.quote }),
+        ...(options.headerRow === undefined ? {} : { headerRow: options.headerRow }),
+      });
+    case 'xlsx':
+      return readXlsx(rest, {
+        ...(options.sheet === undefined ? {} : { sheet: options.sheet }),
+        ...(options.headerRow === undefined ? {} : { headerRow: options.headerRow }),
+        ...(options.repairLegacy === undefined ? {} : { repairLegacy: options.repairLegacy }),
+      });
+    case 'json':
+      return readJson(rest, { ...text, ...(options.arrayPath === undefined ? {} : { arrayPath: options.arrayPath }) });
+    case 'ndjson':
+      return readNdjson(rest, text);
+    case 'geojson':
+      return readGeoJson(rest, text);
+    default: {
+      const never: never = format;
+      throw new ParseError('PARSE_UNSUPPORTED_FORMAT', `Unsupported format: ${String(never)}`);
+    }
+  }
+}
