@@ -1,0 +1,167 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useAuth } from './auth.tsx';
+import { LANGS, useI18n, type MessageKey } from './i18n.ts';
+import { HomePage } from './pages/HomePage.tsx';
+import { LoginPage } from './pages/LoginPage.tsx';
+import { NotFoundPage, PlaceholderPage } from './pages/PlaceholderPage.tsx';
+import { ROUTE_PATHS, onLinkClick, routeOf, useLegacyHashRedirect, usePathname, type Route } from './router.ts';
+
+const NAV: { route: Exclude<Route, 'login' | 'notFound'>; label: MessageKey; long?: MessageKey }[] = [
+  { route: 'home', label: 'nav.home' },
+  { route: 'openData', label: 'nav.openData' },
+  { route: 'ioc', label: 'nav.ioc', long: 'nav.iocLong' },
+  { route: 'admin', label: 'nav.admin' },
+  { route: 'assistant', label: 'nav.assistant' },
+];
+
+const TITLES: Record<Route, MessageKey> = {
+  home: 'nav.home',
+  openData: 'nav.openData',
+  ioc: 'nav.iocLong',
+  admin: 'nav.admin',
+  assistant: 'nav.assistant',
+  login: 'login.title',
+  notFound: 'notFound.title',
+};
+
+function LanguageSwitch() {
+  const { lang, setLang, t } = useI18n();
+  return (
+    <div className="lang-switch" role="group" aria-label={t('lang.label')}>
+      {LANGS.map((code, i) => (
+        <span key={code} className="lang-item">
+          {i > 0 && (
+            <span className="lang-sep" aria-hidden="true">
+              |
+            </span>
+          )}
+          <button
+            type="button"
+            lang={code}
+            aria-pressed={lang === code}
+            aria-label={t(code === 'vi' ? 'lang.vi' : 'lang.en')}
+            onClick={() => setLang(code)}
+            data-testid={`lang-${code}`}
+          >
+            {code.toUpperCase()}
+          </button>
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function AccountArea() {
+  const { t } = useI18n();
+  const { state, logout } = useAuth();
+  if (state.status === 'loading') return <span className="account account--loading" aria-hidden="true" />;
+  if (state.status === 'anonymous') {
+    return (
+      <a className="button button--small" href={ROUTE_PATHS.login} onClick={onLinkClick}>
+        {t('auth.login')}
+      </a>
+    );
+  }
+  return (
+    <div className="account" aria-label={t('auth.account')} role="group">
+      <span className="account-name" data-testid="user-name" title={t('auth.signedInAs', { name: state.user.displayName })}>
+        {state.user.displayName}
+      </span>
+      <button type="button" className="button button--small button--ghost" onClick={() => void logout()}>
+        {t('auth.logout')}
+      </button>
+    </div>
+  );
+}
+
+function Header({ route }: { route: Route }) {
+  const { t } = useI18n();
+  return (
+    <header className="site-header">
+      <div className="header-top">
+        <a className="brand" href="/" onClick={onLinkClick}>
+          <span className="brand-name">{t('app.name')}</span>
+          <span className="brand-sep" aria-hidden="true">
+            —
+          </span>
+          <span className="brand-tagline">{t('app.tagline')}</span>
+        </a>
+        <div className="header-tools">
+          <LanguageSwitch />
+          <AccountArea />
+        </div>
+      </div>
+      <nav className="site-nav" aria-label={t('nav.label')}>
+        <ul>
+          {NAV.map((item) => (
+            <li key={item.route}>
+              <a
+                href={ROUTE_PATHS[item.route]}
+                onClick={onLinkClick}
+                aria-current={route === item.route ? 'page' : undefined}
+                title={item.long ? t(item.long) : undefined}
+              >
+                {t(item.label)}
+                {item.long && <span className="visually-hidden"> — {t(item.long)}</span>}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+    </header>
+  );
+}
+
+function Page({ route }: { route: Route }): ReactNode {
+  switch (route) {
+    case 'home':
+      return <HomePage />;
+    case 'login':
+      return <LoginPage />;
+    case 'openData':
+      return <PlaceholderPage title="nav.openData" description="placeholder.openData" />;
+    case 'ioc':
+      return <PlaceholderPage title="nav.iocLong" description="placeholder.ioc" />;
+    case 'admin':
+      return <PlaceholderPage title="nav.admin" description="placeholder.admin" />;
+    case 'assistant':
+      return <PlaceholderPage title="nav.assistant" description="placeholder.assistant" />;
+    case 'notFound':
+      return <NotFoundPage />;
+  }
+}
+
+export function App() {
+  const { t } = useI18n();
+  const pathname = usePathname();
+  const route = routeOf(pathname);
+  const mainRef = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+  useLegacyHashRedirect();
+
+  useEffect(() => {
+    document.title = route === 'home' ? `${t('app.name')} — ${t('app.tagline')}` : `${t(TITLES[route])} — ${t('app.name')}`;
+  }, [route, t]);
+
+  // After an in-app navigation, move focus to the new content so screen readers announce it.
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    mainRef.current?.focus({ preventScroll: true });
+  }, [route]);
+
+  return (
+    <div className={`shell shell--${route}`}>
+      <a className="skip-link" href="#main">
+        {t('app.skipToContent')}
+      </a>
+      <Header route={route} />
+      <main id="main" ref={mainRef} tabIndex={-1}>
+        <Page route={route} />
+      </main>
+      {route !== 'home' && <footer className="site-footer">{t('app.footer')}</footer>}
+    </div>
+  );
+}

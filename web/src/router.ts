@@ -1,0 +1,73 @@
+/**
+ * A hand-written history router: a path is a route, links are plain `<a href>` that we intercept, and
+ * the server falls back to `index.html` for unknown paths. Old-style `#/login` links are accepted too.
+ */
+import { useEffect, useSyncExternalStore, type MouseEvent } from 'react';
+
+export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'notFound';
+
+export const ROUTE_PATHS: Record<Exclude<Route, 'notFound'>, string> = {
+  home: '/',
+  openData: '/open-data',
+  ioc: '/ioc',
+  admin: '/admin',
+  assistant: '/assistant',
+  login: '/login',
+};
+
+export function routeOf(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  for (const [route, routePath] of Object.entries(ROUTE_PATHS)) {
+    if (routePath === path) return route as Route;
+  }
+  return 'notFound';
+}
+
+const listeners = new Set<() => void>();
+
+function notify(): void {
+  for (const listener of listeners) listener();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener('popstate', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('popstate', listener);
+  };
+}
+
+/** Goes to a same-origin path without reloading; `replace` keeps the history entry count. */
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (path === window.location.pathname + window.location.search) return;
+  if (options.replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  window.scrollTo(0, 0);
+  notify();
+}
+
+/** The current path, re-rendering on navigation. */
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** Turns `/#/login` into `/login` once, so links written for a hash router keep working. */
+export function useLegacyHashRedirect(): void {
+  useEffect(() => {
+    const { hash } = window.location;
+    if (hash.startsWith('#/')) navigate(hash.slice(1), { replace: true });
+  }, []);
+}
+
+/**
+ * Click handler for in-app links: lets the browser handle modified clicks (new tab, etc.) and
+ * everything that is not a plain left click.
+ */
+export function onLinkClick(event: MouseEvent<HTMLAnchorElement>): void {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const href = event.currentTarget.getAttribute('href');
+  if (!href || !href.startsWith('/')) return;
+  event.preventDefault();
+  navigate(href);
+}
