@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
@@ -14,6 +15,11 @@ import { createLogger } from './core/logger.js';
 import { Metrics } from './core/metrics.js';
 import { GeoService, bundledUnits, geoModule, geoRoutes } from './modules/geo/index.js';
 import { OrgService, orgModule, orgRoutes } from './modules/org/index.js';
+import { DictionaryService, dictionaryModule, dictionaryRoutes } from './modules/dictionary/index.js';
+import { CatalogService, catalogModule, catalogRoutes } from './modules/catalog/index.js';
+import { WarehouseService, warehouseModule, warehouseRoutes } from './modules/warehouse/index.js';
+import { IngestService, ingestModule, ingestRoutes } from './modules/ingest/index.js';
+import { FsObjectStore, type ObjectStore } from './core/objects/index.js';
 
 /** Package root: one level above both src/ (tsx) and dist/ (compiled). */
 export const ROOT = new URL('../', import.meta.url);
@@ -24,6 +30,10 @@ export const MIGRATIONS: MigrationSet[] = [
   { module: 'core', dir: new URL('./core/migrations/', import.meta.url) },
   { module: geoModule.name, dir: geoModule.migrations },
   { module: orgModule.name, dir: orgModule.migrations },
+  { module: dictionaryModule.name, dir: dictionaryModule.migrations },
+  { module: catalogModule.name, dir: catalogModule.migrations },
+  { module: warehouseModule.name, dir: warehouseModule.migrations },
+  { module: ingestModule.name, dir: ingestModule.migrations },
 ];
 
 export interface Platform {
@@ -37,9 +47,14 @@ export interface Platform {
   metrics: Metrics;
   org: OrgService;
   geo: GeoService;
+  dictionary: DictionaryService;
+  catalog: CatalogService;
+  warehouse: WarehouseService;
+  ingest: IngestService;
+  objects: ObjectStore;
   /** Runs pending migrations. */
   migrate(): Promise<MigrationReport>;
-  /** First-run data: Gia Lai, its communes, agencies and the bootstrap admin. */
+  /** First-run data: Gia Lai, its communes, agencies, the bootstrap admin, the dictionary and the planned catalogue. */
   seed(): Promise<Awaited<ReturnType<OrgService['seed']>>>;
   /** Stops jobs, the HTTP server and the database, in that order. */
   close(): Promise<void>;
@@ -67,6 +82,12 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const events = new EventBus(jobs);
     const org = new OrgService(db, config);
     const geo = new GeoService(db);
+    const orgExists = (id: string) => org.getOrg(id).then(() => true, () => false);
+    const dictionary = new DictionaryService(db, { orgExists });
+    const catalog = new CatalogService(db, { dictionary, orgExists });
+    const warehouse = new WarehouseService(db);
+    const objects = new FsObjectStore(path.join(config.dataDir, 'objects'));
+    const ingest = new IngestService({ db, config, objects, events, catalog, dictionary, warehouse });
 
     const app = await createHttp({ config, logger, audit, metrics, resolver: () => org });
 
@@ -85,15 +106,24 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
 
     orgRoutes(app, org, config);
     geoRoutes(app, geo);
+    dictionaryRoutes(app, dictionary);
+    catalogRoutes(app, catalog);
+    warehouseRoutes(app, { warehouse, catalog, dictionary });
+    await ingestRoutes(app, ingest);
     await serveWeb(app);
 
     const platform: Platform = {
-      app, config, db, logger, audit, jobs, events, metrics, org, geo,
+      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, objects,
       migrate: () => migrate(db, MIGRATIONS),
       async seed() {
         const { wards } = await bundledUnits();
         await geo.seed();
-        return org.seed(wards.map((w) => ({ code: w.Code, name: w.Name, nameEn: w.NameEn, fullName: w.FullName })));
+        const seeded = await org.seed(wards.map((w) => ({ code: w.Code, name: w.Name, nameEn: w.NameEn, fullName: w.FullName })));
+        // The dictionary's `communes` code list comes from the geo module's units; the catalogue's
+        // planned entries need the agencies seeded above.
+        await dictionary.seed((await geo.list()).filter((u) => u.level === 'commune'));
+        await catalog.seed();
+        return seeded;
       },
       async close() {
         await jobs.stop();
@@ -115,13 +145,18 @@ async function serveWeb(app: App): Promise<void> {
   await app.register(fastifyStatic, { root: WEB_DIST, serve: false });
   const index = hasWeb ? await readFile(WEB_DIST + 'index.html') : null;
   const handler = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
-    const path = decodeURIComponent(req.url.split('?')[0]!);
-    if (path.startsWith('/api/') || !index) {
-      throw new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${path}`, en: `No route ${path}` });
+    let urlPath: string;
+    try {
+      urlPath = decodeURIComponent(req.url.split('?')[0]!);
+    } catch {
+      throw new AppError('NOT_FOUND', { vi: 'Đường dẫn không hợp lệ', en: 'Malformed path' });
     }
-    if (/\.[a-z0-9]{1,8}$/i.test(path)) {
-      const file = path.replace(/^\/+/, '');
-      if (file.includes('..') || !existsSync(WEB_DIST + file)) throw new AppError('NOT_FOUND', { vi: `Không có tệp ${path}`, en: `No file ${path}` });
+    if (urlPath.startsWith('/api/') || !index) {
+      throw new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${urlPath}`, en: `No route ${urlPath}` });
+    }
+    if (/\.[a-z0-9]{1,8}$/i.test(urlPath)) {
+      const file = urlPath.replace(/^\/+/, '');
+      if (file.includes('..') || !existsSync(WEB_DIST + file)) throw new AppError('NOT_FOUND', { vi: `Không có tệp ${urlPath}`, en: `No file ${urlPath}` });
       // Hashed asset names never change content: cache them for a year.
       if (file.startsWith('assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
       return reply.sendFile(file);

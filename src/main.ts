@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import { createReadStream } from 'node:fs';
 import { userInfo } from 'node:os';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { buildApp, type Platform } from './app.js';
 import { SYSTEM, ROLES, type Principal, type Role } from './core/auth/index.js';
@@ -32,11 +34,20 @@ function config(): Config {
 }
 
 /** Opens the platform for a one-shot command (no HTTP listener, no job loop). */
-async function withPlatform<T>(fn: (p: Platform) => Promise<T>): Promise<T> {
+async function withPlatform<T>(fn: (p: Platform) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
   const cfg = config();
   const p = await buildApp({ config: cfg, logger: createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel) });
   try {
-    await p.migrate();
+    // `migrate` runs them itself, so that its report lists what this run applied.
+    if (opts.migrate !== false) {
+      await p.migrate();
+      // Reference data every command relies on (agencies, communes, dictionary). Idempotent; on a
+      // directory never served before it also creates the admin, whose password must be shown once.
+      const seeded = await p.seed();
+      if (seeded.adminCreated && seeded.generatedPassword) {
+        process.stderr.write(`Tài khoản quản trị / admin login: ${seeded.adminUser} / ${seeded.generatedPassword} (chỉ hiển thị một lần / shown once)\n`);
+      }
+    }
     return await fn(p);
   } finally {
     await p.close();
@@ -102,7 +113,7 @@ program.command('migrate').description('Áp dụng migration / apply database mi
   await withPlatform(async (p) => {
     const r = await p.migrate();
     process.stdout.write(`${r.applied.length ? r.applied.join('\n') + '\n' : ''}Đã áp dụng / applied: ${r.applied.length}, đã có / already: ${r.skipped}\n`);
-  });
+  }, { migrate: false });
 });
 
 program.command('seed').description('Nạp dữ liệu khởi tạo Gia Lai / seed Gia Lai reference data and the admin').action(async () => {
@@ -110,7 +121,9 @@ program.command('seed').description('Nạp dữ liệu khởi tạo Gia Lai / se
     const s = await p.seed();
     process.stdout.write(s.adminCreated && s.generatedPassword
       ? `Tài khoản quản trị / admin: ${s.adminUser} / ${s.generatedPassword} (chỉ hiển thị một lần / shown once)\n`
-      : 'Dữ liệu khởi tạo đã có / reference data present\n');
+      : s.adminCreated
+        ? `Đã nạp dữ liệu khởi tạo và tạo tài khoản quản trị / seeded; admin created: ${s.adminUser} (mật khẩu từ / password from PROVDATA_ADMIN_PASSWORD)\n`
+        : 'Dữ liệu khởi tạo đã có / reference data present\n');
   });
 });
 
@@ -170,6 +183,57 @@ apikey.command('revoke <id>').description('Thu hồi khóa API / revoke an API k
     process.stdout.write(`Đã thu hồi / revoked ${id}\n`);
   });
 });
+
+program.command('ingest <file>')
+  .description('Nạp một tệp vào tập dữ liệu, in tóm tắt JSON / load a file into a dataset and print a JSON summary')
+  .requiredOption('--dataset <slug>', 'mã tập dữ liệu / dataset slug')
+  .option('--create', 'tạo tập dữ liệu với lược đồ suy ra từ tệp nếu chưa có / create the dataset with an inferred schema if missing')
+  .addOption(new Option('--mode <mode>', 'cách nạp / load mode').choices(['replace', 'append', 'upsert']).default('replace'))
+  .option('--valid-rows-only', 'chỉ nạp các dòng hợp lệ / load only the valid rows')
+  .option('--sheet <name>', 'trang tính Excel / XLSX sheet name')
+  .action(async (file: string, o: { dataset: string; create?: boolean; mode: 'replace' | 'append' | 'upsert'; validRowsOnly?: boolean; sheet?: string }) => {
+    await withPlatform(async (p) => {
+      const upload = await p.ingest.upload(CLI, createReadStream(file), { filename: path.basename(file), contentType: null });
+      const r = await p.ingest.ingest(CLI, {
+        dataset: o.dataset, uploadId: upload.id, mode: o.mode, validRowsOnly: !!o.validRowsOnly, create: !!o.create, ...(o.sheet ? { sheet: o.sheet } : {}),
+      });
+      await cliAudit(p, 'ingest.run', `dataset:${r.datasetId}`, { runId: r.runId, status: r.status, version: r.version, sha256: upload.sha256 });
+      const q = r.quality;
+      process.stdout.write(JSON.stringify({
+        dataset: r.dataset, version: r.version, status: r.status, runId: r.runId, rowsRead: r.rowsRead, rowsLoaded: r.rowsLoaded, rowsRejected: r.rowsRejected,
+        encoding: r.encoding, format: r.format, sheet: r.sheet,
+        quality: { validity: q.validity, completeness: q.completeness, uniqueness: q.uniqueness, freshness: q.freshness, score: q.score },
+        ...(r.rejects.length ? { rejects: r.rejects.slice(0, 5) } : {}),
+      }) + '\n');
+      if (r.status !== 'loaded') process.exitCode = 1;
+    });
+  });
+
+program.command('rows <slug>')
+  .description('In các dòng của tập dữ liệu dạng JSON lines / print a dataset\'s rows as JSON lines')
+  .option('--version <n>', 'phiên bản (mặc định: mới nhất) / version (default: latest)')
+  .option('--limit <n>', 'số dòng tối đa / maximum rows', '100')
+  .action(async (slug: string, o: { version?: string; limit: string }) => {
+    await withPlatform(async (p) => {
+      const limit = Number(o.limit);
+      const version = o.version === undefined ? undefined : Number(o.version);
+      if (!Number.isInteger(limit) || limit < 1 || (version !== undefined && (!Number.isInteger(version) || version < 1))) {
+        throw new AppError('VALIDATION_FAILED', { vi: '--limit và --version phải là số nguyên dương', en: '--limit and --version must be positive integers' });
+      }
+      const ds = await p.catalog.getDataset(CLI, slug);
+      const columns = ds.columns.map((c) => ({ name: c.name, type: c.type }));
+      let left = limit;
+      let cursor: string | null | undefined;
+      do {
+        const page = await p.warehouse.query(ds.id, columns, { version, limit: Math.min(left, 1000), ...(cursor ? { cursor } : {}) });
+        for (const row of page.rows) process.stdout.write(JSON.stringify(row) + '\n');
+        left -= page.rows.length;
+        cursor = page.nextCursor;
+        if (page.rows.length === 0) break;
+      } while (left > 0 && cursor);
+      await cliAudit(p, 'warehouse.read', `dataset:${ds.id}`, { version: version ?? ds.latestVersion });
+    });
+  });
 
 const audit = program.command('audit').description('Nhật ký kiểm toán / audit log');
 audit.command('verify').description('Kiểm tra chuỗi băm / verify the hash chain; exit 1 naming the first broken row').action(async () => {

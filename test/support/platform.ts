@@ -47,7 +47,10 @@ function hashTree(dir: string, h: ReturnType<typeof createHash>) {
 function templateKey(): string {
   const h = createHash('sha256');
   for (const m of MIGRATIONS) hashTree(fileURLToPath(m.dir), h);
-  for (const f of ['src/modules/org/seed-data.ts', 'src/modules/org/service.ts', 'src/modules/geo/service.ts']) h.update(readFileSync(path.join(ROOT, f)));
+  for (const f of [
+    'src/modules/org/seed-data.ts', 'src/modules/org/service.ts', 'src/modules/geo/service.ts',
+    'src/modules/dictionary/seed-data.ts', 'src/modules/dictionary/service.ts', 'src/modules/catalog/seed-data.ts', 'src/modules/catalog/service.ts',
+  ]) h.update(readFileSync(path.join(ROOT, f)));
   return h.digest('hex').slice(0, 16);
 }
 

@@ -19,6 +19,11 @@ export const PERMISSIONS = {
   'data:read': ['admin', 'steward', 'analyst', 'leader', 'viewer'],
   'data:write': ['admin', 'steward'],
   'dashboard:read': ['admin', 'steward', 'analyst', 'leader', 'viewer'],
+  // Data dictionary: stewards draft and review elements of their agency, administrators approve.
+  'dictionary:write': ['admin', 'steward'],
+  'dictionary:approve': ['admin'],
+  // Catalogue: stewards describe their agency's datasets, administrators any.
+  'catalog:write': ['admin', 'steward'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -19,6 +19,7 @@ export const CONFIG_VARIABLES = [
   { name: 'PROVDATA_LOGIN_LOCK_MINUTES', default: '15', doc: 'How long a locked account stays locked.' },
   { name: 'PROVDATA_LOGIN_RATE_PER_MINUTE', default: '20', doc: 'Login attempts allowed per client address per minute.' },
   { name: 'PROVDATA_TRUST_PROXY', default: 'false', doc: 'Trust X-Forwarded-For from a reverse proxy (true/false).' },
+  { name: 'PROVDATA_MAX_UPLOAD_MB', default: '2048', doc: 'Largest file a steward may upload, in MB.' },
   { name: 'LOG_LEVEL', default: 'info', doc: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
   { name: 'MQTT_URL', default: '', doc: 'External MQTT broker (mqtt://…) for sensors; empty = embedded broker (IoT issue).' },
   { name: 'NATS_URL', default: '', doc: 'NATS JetStream server (nats://…) for events between instances; empty = in-process bus.' },
@@ -41,6 +42,7 @@ export interface Config {
   readonly loginLockMinutes: number;
   readonly loginRatePerMinute: number;
   readonly trustProxy: boolean;
+  readonly maxUploadMb: number;
   readonly logLevel: string;
   readonly mqttUrl: string | null;
   readonly natsUrl: string | null;
@@ -127,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginLockMinutes: int('PROVDATA_LOGIN_LOCK_MINUTES', 1, 24 * 60),
     loginRatePerMinute: int('PROVDATA_LOGIN_RATE_PER_MINUTE', 1, 100000),
     trustProxy: bool('PROVDATA_TRUST_PROXY'),
+    maxUploadMb: int('PROVDATA_MAX_UPLOAD_MB', 1, 1024 * 1024),
     logLevel,
     mqttUrl: url('MQTT_URL', ['mqtt', 'mqtts', 'ws', 'wss', 'tcp']),
     natsUrl: url('NATS_URL', ['nats', 'tls']),

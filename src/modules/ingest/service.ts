@@ -1,0 +1,432 @@
+import type { Readable } from 'node:stream';
+import type { Config } from '../../core/config/index.js';
+import type { Db } from '../../core/db/index.js';
+import type { EventBus } from '../../core/events/index.js';
+import { AppError, invalid, notFound } from '../../core/errors.js';
+import { authorize, type Principal } from '../../core/auth/index.js';
+import { ObjectTooLargeError, type ObjectStore } from '../../core/objects/index.js';
+import type { CatalogService, ColumnSpec, Dataset } from '../catalog/index.js';
+import type { DictionaryService } from '../dictionary/index.js';
+import type { LoadMode, WarehouseService, WhColumn } from '../warehouse/index.js';
+import {
+  foldVietnamese, inferColumnType, inferNumberFormat, listSheets, openTable, ParseError, VIETNAMESE_NUMBER_FORMAT,
+  type NumberFormat, type Table,
+} from './parse/index.js';
+import { freshness, QualityAccumulator, type QualityScores } from './quality.js';
+import { IngestStore, type RunRow, type UploadRow } from './store.js';
+import { RowValidator, type Reject, type TargetColumn } from './validate.js';
+
+const SAMPLE_ROWS = 2000;
+
+export interface IngestRequest {
+  /** Dataset id or slug. */
+  dataset: string;
+  uploadId: string;
+  mode: LoadMode;
+  /** Load the valid rows and keep the rest as rejects; otherwise any reject stops the load. */
+  validRowsOnly: boolean;
+  sheet?: string;
+  /** Dataset column name → file header feeding it (null: leave empty). Unlisted columns are matched automatically. */
+  mapping?: Record<string, string | null>;
+  /** When the dataset does not exist: create it with a draft schema inferred from the file. */
+  create?: boolean;
+}
+
+export interface IngestSummary {
+  runId: string;
+  dataset: string;
+  datasetId: string;
+  status: 'loaded' | 'rejected';
+  version: number | null;
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  format: string;
+  encoding: string | null;
+  sheet: string | null;
+  mapping: Record<string, string | null>;
+  quality: QualityScores;
+  rejects: Reject[];
+}
+
+export interface PreviewColumn {
+  header: string;
+  type: string;
+  hint: string | null;
+  element: { code: string; name: string } | null;
+}
+
+/** Folded form used to match headers with column titles: no diacritics, case, spaces or punctuation. */
+const key = (s: string) => foldVietnamese(s).replace(/[^a-z0-9]+/g, '');
+
+/** A column name for the warehouse from a Vietnamese header: "Dân số (người)" → "dan_so_nguoi". */
+export function columnNameFor(header: string, taken: Set<string>): string {
+  let base = foldVietnamese(header).replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 50) || 'cot';
+  if (!/^[a-z]/.test(base)) base = `c_${base}`;
+  let name = base;
+  for (let i = 2; taken.has(name); i++) name = `${base}_${i}`;
+  taken.add(name);
+  return name;
+}
+
+function parseProblem(e: unknown): never {
+  if (e instanceof ParseError) {
+    const vi: Record<string, string> = {
+      PARSE_UNSUPPORTED_FORMAT: 'Định dạng tệp không được hỗ trợ (dùng CSV, XLSX, JSON, NDJSON hoặc GeoJSON; lưu .xls thành .xlsx)',
+      PARSE_UNSUPPORTED_ENCODING: 'Không nhận diện được bảng mã của tệp',
+      PARSE_SHEET_NOT_FOUND: 'Không có trang tính (sheet) với tên này',
+      PARSE_NO_HEADER: 'Không tìm thấy dòng tiêu đề trong tệp',
+      PARSE_INVALID_CSV: 'Tệp CSV bị lỗi cấu trúc',
+      PARSE_INVALID_JSON: 'Tệp JSON không hợp lệ',
+      PARSE_INVALID_GEOJSON: 'Tệp GeoJSON không hợp lệ',
+      PARSE_INVALID_XLSX: 'Tệp Excel bị hỏng hoặc không hợp lệ',
+      PARSE_ROWS_ALREADY_READ: 'Lỗi đọc tệp',
+    };
+    throw new AppError('VALIDATION_FAILED', { vi: vi[e.code] ?? 'Không đọc được tệp', en: e.message }, { parseCode: e.code, ...e.details });
+  }
+  throw e;
+}
+
+/**
+ * Ingestion: raw bytes are stored first (content-addressed, never modified), then parsed, mapped to
+ * the dataset's columns, validated row by row, scored on the four quality dimensions and loaded as
+ * a new immutable warehouse version — all in one transaction with the catalogue update and the
+ * `dataset.version.published` event. A run that is refused keeps its rejects for download.
+ */
+export class IngestService {
+  private readonly store: IngestStore;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      config: Config;
+      objects: ObjectStore;
+      events: EventBus;
+      catalog: CatalogService;
+      dictionary: DictionaryService;
+      warehouse: WarehouseService;
+    },
+  ) {
+    this.store = new IngestStore(deps.db);
+  }
+
+  /**
+   * Stores an upload's bytes as they came. @throws AppError PAYLOAD_TOO_LARGE beyond the configured limit.
+   */
+  async upload(actor: Principal, source: Readable | AsyncIterable<Buffer>, meta: { filename: string; contentType: string | null }): Promise<UploadRow> {
+    authorize(actor, 'data:write');
+    const filename = meta.filename.normalize('NFC').replace(/[\u0000-\u001f/\\]/g, '_').slice(0, 255) || 'upload';
+    let stored;
+    try {
+      stored = await this.deps.objects.put(source, { maxBytes: this.deps.config.maxUploadMb * 1024 * 1024 });
+    } catch (e) {
+      if (e instanceof ObjectTooLargeError) {
+        throw new AppError('PAYLOAD_TOO_LARGE', { vi: `Tệp vượt quá ${this.deps.config.maxUploadMb} MB`, en: `File exceeds ${this.deps.config.maxUploadMb} MB` });
+      }
+      throw e;
+    }
+    return this.store.insertUpload({ sha256: stored.sha256, size: stored.size, filename, content_type: meta.contentType, uploaded_by: actor.id, org_id: actor.orgId });
+  }
+
+  async getUpload(actor: Principal, id: string): Promise<UploadRow> {
+    authorize(actor, 'data:write');
+    const u = await this.store.getUpload(id);
+    if (!u || (u.org_id !== actor.orgId && actor.role !== 'admin' && actor.kind !== 'system')) {
+      throw notFound({ vi: 'Không có tệp tải lên này', en: 'No such upload' });
+    }
+    return u;
+  }
+
+  private async open(upload: UploadRow, sheet?: string): Promise<Table> {
+    try {
+      return await openTable(this.deps.objects.open(upload.sha256), { filename: upload.filename, ...(sheet ? { sheet } : {}) });
+    } catch (e) {
+      parseProblem(e);
+    }
+  }
+
+  /** What the column-mapping screen needs: format, sheets, headers, sample rows, guessed types and dictionary matches. */
+  async preview(actor: Principal, uploadId: string, opts: { sheet?: string; rows?: number } = {}) {
+    const upload = await this.getUpload(actor, uploadId);
+    const table = await this.open(upload, opts.sheet);
+    const sample: string[][] = [];
+    try {
+      for await (const row of table.rows) {
+        sample.push(row.values.slice(0, table.headers.length));
+        if (sample.length >= SAMPLE_ROWS) break;
+      }
+    } catch (e) {
+      parseProblem(e);
+    } finally {
+      await table.close();
+    }
+    const sheets = table.format === 'xlsx' ? (await listSheets(this.deps.objects.open(upload.sha256))).map((s) => s.name) : [];
+    const matches = await this.deps.dictionary.matchHeaders(table.headers);
+    const columns: PreviewColumn[] = table.headers.map((h, i) => {
+      const guess = inferColumnType(sample.map((r) => r[i] ?? ''));
+      const el = matches.get(h);
+      return { header: h, type: el?.type ?? guess.type, hint: guess.hint ?? null, element: el ? { code: el.code, name: el.nameVi } : null };
+    });
+    return {
+      upload: { id: upload.id, filename: upload.filename, size: upload.size, sha256: upload.sha256 },
+      format: table.format, encoding: table.encoding, sheet: table.sheet, sheets, headerLine: table.headerLine,
+      headers: table.headers, columns, rows: sample.slice(0, Math.min(opts.rows ?? 20, 200)),
+    };
+  }
+
+  /** Builds a draft schema from a file: names, types, dictionary elements. */
+  private async inferSchema(table: Table, sample: string[][]): Promise<ColumnSpec[]> {
+    const matches = await this.deps.dictionary.matchHeaders(table.headers);
+    const taken = new Set<string>();
+    return table.headers.map((h, i) => {
+      const el = matches.get(h);
+      const guess = inferColumnType(sample.map((r) => r[i] ?? ''));
+      const name = el && !taken.has(el.code) && /^[a-z][a-z0-9_]{0,62}$/.test(el.code) ? (taken.add(el.code), el.code) : columnNameFor(h, taken);
+      const type = (el?.type ?? (guess.hint === 'commune-code' ? 'text' : guess.type)) as ColumnSpec['type'];
+      return { name, title: h, type, elementCode: el?.code ?? null, required: false, key: false, unit: el?.unit ?? null, codeList: el?.codeList ?? null, rules: {} };
+    });
+  }
+
+  /**
+   * Runs one ingestion. Reads the stored file up to three times (sample, validate, load) so that no
+   * pass holds it in memory. @throws AppError NOT_FOUND, FORBIDDEN, VALIDATION_FAILED (unreadable file, bad mapping).
+   */
+  async ingest(actor: Principal, req: IngestRequest): Promise<IngestSummary> {
+    authorize(actor, 'data:write');
+    const upload = await this.getUpload(actor, req.uploadId);
+    const { catalog, dictionary, warehouse, db, events } = this.deps;
+
+    // Pass 0: header and a sample, for number formats and (with create) the draft schema.
+    const first = await this.open(upload, req.sheet);
+    const sample: string[][] = [];
+    try {
+      for await (const row of first.rows) {
+        sample.push(row.values);
+        if (sample.length >= SAMPLE_ROWS) break;
+      }
+    } catch (e) {
+      parseProblem(e);
+    } finally {
+      await first.close();
+    }
+
+    let dataset: Dataset;
+    try {
+      dataset = await catalog.getDataset(actor, req.dataset);
+    } catch (e) {
+      if (!(req.create && e instanceof AppError && e.code === 'NOT_FOUND')) throw e;
+      const columns = await this.inferSchema(first, sample);
+      dataset = await catalog.createDataset(actor, {
+        slug: req.dataset, title: upload.filename.replace(/\.[a-z0-9]+$/i, ''), publisherOrgId: actor.orgId ?? 'so-khcn', columns,
+      });
+    }
+    authorize(actor, 'data:write', { orgId: dataset.publisherOrgId });
+    if (!dataset.columns.length) {
+      const columns = await this.inferSchema(first, sample);
+      dataset = await catalog.setSchema(actor, dataset.id, columns);
+    }
+    const keyColumns = dataset.columns.filter((c) => c.key).map((c) => c.name);
+    if (req.mode === 'upsert' && keyColumns.length === 0) {
+      throw invalid({ vi: 'Chế độ upsert cần tập dữ liệu có cột khóa', en: 'Upsert needs a dataset with key columns' });
+    }
+
+    // Column mapping: explicit choices first, then titles, names and dictionary elements.
+    const headerIndex = new Map(first.headers.map((h, i) => [h, i]));
+    const byKey = new Map(first.headers.map((h, i) => [key(h), i]));
+    const elementOf = await dictionary.matchHeaders(first.headers);
+    const sourceIndex = new Map<string, number>();
+    const mapping: Record<string, string | null> = {};
+    for (const c of dataset.columns) {
+      let idx: number | undefined;
+      if (req.mapping && c.name in req.mapping) {
+        const h = req.mapping[c.name];
+        if (h !== null && h !== undefined) {
+          idx = headerIndex.get(h);
+          if (idx === undefined) throw invalid({ vi: `Không có cột “${h}” trong tệp`, en: `No column "${h}" in the file` }, [{ field: `mapping.${c.name}`, message: 'unknown header' }]);
+        }
+      } else {
+        idx = byKey.get(key(c.title)) ?? byKey.get(key(c.name));
+        if (idx === undefined && c.elementCode) {
+          const h = first.headers.find((x) => elementOf.get(x)?.code === c.elementCode);
+          if (h !== undefined) idx = headerIndex.get(h);
+        }
+      }
+      if (idx !== undefined) sourceIndex.set(c.name, idx);
+      mapping[c.name] = idx === undefined ? null : first.headers[idx]!;
+    }
+    if (sourceIndex.size === 0) {
+      throw invalid({ vi: 'Không cột nào của tệp khớp với lược đồ tập dữ liệu; hãy chọn ánh xạ cột', en: 'No file column matches the dataset schema; choose a column mapping' });
+    }
+    if (req.mapping) {
+      for (const name of Object.keys(req.mapping)) {
+        if (!dataset.columns.some((c) => c.name === name)) throw invalid({ vi: `Tập dữ liệu không có cột ${name}`, en: `The dataset has no column ${name}` });
+      }
+    }
+
+    // Columns merged with their dictionary elements (rules and code lists come from the element).
+    const elements = new Map((await dictionary.getElements(dataset.columns.map((c) => c.elementCode).filter((x): x is string => !!x))).map((e) => [e.code, e]));
+    const targets: TargetColumn[] = dataset.columns.map((c) => {
+      const el = c.elementCode ? elements.get(c.elementCode) : undefined;
+      return {
+        name: c.name, title: c.title, type: c.type, key: c.key,
+        required: c.required || el?.rules?.required === true,
+        codeList: c.codeList ?? el?.codeList ?? null,
+        rules: { ...(el?.rules ?? {}), ...(c.rules ?? {}) },
+      };
+    });
+    const codeLists = new Map<string, Set<string>>();
+    for (const t of targets) if (t.codeList && !codeLists.has(t.codeList)) codeLists.set(t.codeList, await dictionary.codeListValues(t.codeList));
+    const numberFormats = new Map<string, NumberFormat>();
+    for (const t of targets) {
+      const idx = sourceIndex.get(t.name);
+      if (idx !== undefined && (t.type === 'integer' || t.type === 'number')) {
+        numberFormats.set(t.name, inferNumberFormat(sample.map((r) => r[idx] ?? ''), first.machineNumberFormat ?? VIETNAMESE_NUMBER_FORMAT));
+      }
+    }
+    const validator = new RowValidator(targets, sourceIndex, { numberFormats, codeLists });
+
+    // Pass 1: validate everything, keep the rejects, score quality.
+    const quality = new QualityAccumulator();
+    const rejects: Reject[] = [];
+    const rejectedLines = new Set<number>();
+    const keys = new Map<string, number>();
+    let rowsRead = 0;
+    const table = await this.open(upload, req.sheet);
+    try {
+      for await (const row of table.rows) {
+        rowsRead++;
+        const checked = validator.check(row, quality);
+        if (checked.key !== null && checked.rejects.length === 0) {
+          const seen = keys.get(checked.key);
+          if (seen !== undefined) {
+            checked.rejects.push({ line: row.line, column: keyColumns.join(', '), value: checked.key.replace(/\u001f/g, ' | '), vi: `Trùng khóa với dòng ${seen}`, en: `Duplicate key of line ${seen}` });
+          } else keys.set(checked.key, row.line);
+        }
+        if (checked.rejects.length) {
+          rejectedLines.add(row.line);
+          for (const r of checked.rejects) if (rejects.length < 1_000_000) rejects.push(r);
+        }
+      }
+    } catch (e) {
+      parseProblem(e);
+    } finally {
+      await table.close();
+    }
+    keys.clear();
+
+    const previous = dataset.latestVersion ? await warehouse.rowCount(dataset.id, dataset.latestVersion) : null;
+    const base = {
+      dataset_id: dataset.id, upload_id: upload.id, mode: req.mode, valid_rows_only: req.validRowsOnly, format: table.format,
+      encoding: table.encoding, sheet: table.sheet, rows_read: rowsRead, rows_rejected: rejectedLines.size, mapping,
+      created_by: actor.id, org_id: dataset.publisherOrgId, error: null,
+    };
+    const summary = (run: RunRow, q: QualityScores): IngestSummary => ({
+      runId: run.id, dataset: dataset.slug, datasetId: dataset.id, status: run.status === 'loaded' ? 'loaded' : 'rejected', version: run.version,
+      rowsRead, rowsLoaded: run.rows_loaded, rowsRejected: rejectedLines.size, format: table.format, encoding: table.encoding, sheet: table.sheet,
+      mapping, quality: q, rejects: rejects.slice(0, 20),
+    });
+
+    const refuse = rowsRead === 0 || (rejectedLines.size > 0 && !req.validRowsOnly) || rejectedLines.size === rowsRead;
+    if (refuse) {
+      const q = quality.result(previous, 0).scores;
+      const run = await db.transaction(async (tx) => {
+        const s = this.store.with(tx);
+        const r = await s.insertRun({ ...base, status: 'rejected', version: null, rows_loaded: 0, quality: { ...q },
+          error: rowsRead === 0 ? { vi: 'Tệp không có dòng dữ liệu nào', en: 'The file has no data rows' } : null });
+        await s.insertRejects(r.id, rejects);
+        return r;
+      });
+      return summary(run, q);
+    }
+
+    // Pass 2: load the valid rows as a new version, with the catalogue note and the event, atomically.
+    const whColumns: WhColumn[] = dataset.columns.map((c) => ({ name: c.name, type: c.type }));
+    const q = quality.result(previous, freshness(new Date(), dataset.updateFrequency).score);
+    const loadTable = await this.open(upload, req.sheet);
+    const loadValidator = new RowValidator(targets, sourceIndex, { numberFormats, codeLists });
+    async function* validRows() {
+      for await (const row of loadTable.rows) {
+        if (rejectedLines.has(row.line)) continue;
+        yield { line: row.line, values: loadValidator.check(row).values };
+      }
+    }
+    try {
+      const run = await db.transaction(async (tx) => {
+        await warehouse.ensureTable(tx, dataset.id, whColumns);
+        const loaded = await warehouse.load(tx, {
+          datasetId: dataset.id, columns: whColumns, keyColumns, mode: req.mode, rows: validRows(), createdBy: actor.id,
+          source: { uploadId: upload.id, sha256: upload.sha256, filename: upload.filename, uploadedAt: new Date(upload.uploaded_at).toISOString() },
+        });
+        const s = this.store.with(tx);
+        const r = await s.insertRun({ ...base, status: 'loaded', version: loaded.version, rows_loaded: loaded.rowsLoaded, quality: { ...q.scores, details: q.details } });
+        await s.insertRejects(r.id, rejects);
+        await catalog.noteVersion(tx, dataset.id, { version: loaded.version, loadedAt: new Date(), rows: loaded.rowCount, quality: q.scores });
+        await events.publish(tx, 'dataset.version.published', {
+          datasetId: dataset.id, slug: dataset.slug, version: loaded.version, rows: loaded.rowCount, quality: q.scores, runId: r.id, orgId: dataset.publisherOrgId,
+        });
+        return r;
+      });
+      return summary(run, q.scores);
+    } catch (e) {
+      parseProblem(e);
+    } finally {
+      await loadTable.close();
+    }
+  }
+
+  async getRun(actor: Principal, id: string): Promise<RunRow> {
+    authorize(actor, 'data:read');
+    const run = await this.store.getRun(id);
+    if (!run || (run.org_id !== actor.orgId && actor.role !== 'admin' && actor.kind !== 'system')) throw notFound({ vi: 'Không có lần nạp này', en: 'No such run' });
+    return run;
+  }
+
+  async listRuns(actor: Principal, dataset: string): Promise<RunRow[]> {
+    const ds = await this.deps.catalog.getDataset(actor, dataset);
+    authorize(actor, 'data:read', { orgId: ds.publisherOrgId });
+    return this.store.listRuns(ds.id);
+  }
+
+  /**
+   * Lineage of a dataset: each version ← the run that loaded it ← the upload (file name, SHA-256,
+   * who, when). Versions loaded outside ingestion (none today) show without a run.
+   */
+  async lineage(actor: Principal, dataset: string) {
+    const ds = await this.deps.catalog.getDataset(actor, dataset);
+    authorize(actor, 'data:read', { orgId: ds.publisherOrgId });
+    const versions = await this.deps.warehouse.versions(ds.id);
+    const runs = new Map((await this.store.listRuns(ds.id, 10_000)).filter((r) => r.version !== null).map((r) => [r.version!, r]));
+    const out = [];
+    for (const v of versions.reverse()) {
+      const run = runs.get(v.version);
+      const upload = run ? await this.store.getUpload(run.upload_id) : null;
+      out.push({
+        version: v.version, mode: v.mode, createdAt: v.createdAt, createdBy: v.createdBy, rowCount: v.rowCount, added: v.added, removed: v.removed,
+        upload: upload ? { id: upload.id, filename: upload.filename, sha256: upload.sha256, size: Number(upload.size), uploadedAt: new Date(upload.uploaded_at).toISOString(), uploadedBy: upload.uploaded_by } : null,
+        run: run ? { id: run.id, rowsRead: run.rows_read, rowsRejected: run.rows_rejected, encoding: run.encoding, format: run.format, quality: run.quality } : null,
+      });
+    }
+    return out;
+  }
+
+  /** Rejected rows of a run as CSV lines (with a BOM so Excel shows Vietnamese correctly), streamed in pages. */
+  async *rejectsCsv(actor: Principal, runId: string): AsyncGenerator<string> {
+    await this.getRun(actor, runId);
+    yield '\uFEFFdong,cot,gia_tri,ly_do,reason\r\n';
+    let after = 0;
+    for (;;) {
+      const page = await this.store.rejects(runId, after, 1000);
+      for (const r of page) yield [r.line, r.column_name, r.value, r.reason_vi, r.reason_en].map(csvCell).join(',') + '\r\n';
+      if (page.length < 1000) return;
+      after = page[page.length - 1]!.seq;
+    }
+  }
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  let s = String(v);
+  // A cell starting with = + - @ would run as a formula in Excel (CSV injection): neutralise it.
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

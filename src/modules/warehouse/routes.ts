@@ -1,0 +1,96 @@
+import { Type } from 'typebox';
+import type { App } from '../../core/http/index.js';
+import { Problem } from '../../core/http/index.js';
+import { authorize, type Principal } from '../../core/auth/index.js';
+import { invalid } from '../../core/errors.js';
+import { maskPersonal } from '../../core/masking.js';
+import type { CatalogService, Dataset } from '../catalog/index.js';
+import type { DictionaryService } from '../dictionary/index.js';
+import type { WarehouseService } from './service.js';
+import { MAX_LIMIT, type Row, type WhColumn } from './schema.js';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+const DatasetParams = Type.Object({ dataset: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/**
+ * Columns whose dictionary element holds personal data (Decree 13/2023), unless the caller belongs to
+ * the publishing agency or is an administrator. Sharing agreements (LDOP) will add granted fields.
+ */
+async function maskedColumns(actor: Principal, ds: Dataset, dictionary: DictionaryService): Promise<Set<string>> {
+  if (actor.role === 'admin' || actor.kind === 'system' || actor.orgId === ds.publisherOrgId) return new Set();
+  const codes = ds.columns.map((c) => c.elementCode).filter((x): x is string => !!x);
+  const personal = new Set((await dictionary.getElements(codes)).filter((e) => e.personalData !== 'none').map((e) => e.code));
+  return new Set(ds.columns.filter((c) => c.elementCode && personal.has(c.elementCode)).map((c) => c.name));
+}
+
+function mask(rows: Row[], masked: Set<string>): Row[] {
+  if (masked.size === 0) return rows;
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, masked.has(k) ? maskPersonal(v) : v])));
+}
+
+/** Reading datasets' rows, versions and diffs: logged-in callers who may see the dataset in the catalogue. */
+export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; catalog: CatalogService; dictionary: DictionaryService }): void {
+  const { warehouse, catalog, dictionary } = deps;
+  const open = async (actor: Principal, slug: string) => {
+    authorize(actor, 'data:read');
+    const ds = await catalog.getDataset(actor, slug); // 404 when the caller may not see it
+    const columns: WhColumn[] = ds.columns.map((c) => ({ name: c.name, type: c.type }));
+    return { ds, columns };
+  };
+
+  app.get('/api/datasets/:dataset/versions', {
+    config: { permission: 'data:read' },
+    schema: { tags: ['warehouse'], summary: 'Các phiên bản của tập dữ liệu / versions', params: DatasetParams, response: { 200: Type.Array(Type.Unknown()), ...errors } },
+  }, async (req) => {
+    const { ds } = await open(req.principal, req.params.dataset);
+    return (await warehouse.versions(ds.id)).reverse();
+  });
+
+  app.get('/api/datasets/:dataset/rows', {
+    config: { permission: 'data:read' },
+    schema: {
+      tags: ['warehouse'], summary: 'Các dòng của một phiên bản / rows of a version', params: DatasetParams,
+      querystring: Type.Object({
+        version: Type.Optional(Type.Integer({ minimum: 1 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 50 })),
+        offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+        q: Type.Optional(Type.String({ maxLength: 200 })),
+        sort: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}(:(asc|desc))?$', description: 'cột:asc|desc' })),
+        fields: Type.Optional(Type.String({ maxLength: 2000, description: 'cột,cột' })),
+      }),
+      response: { 200: Type.Object({ rows: Type.Array(Type.Unknown()), total: Type.Optional(Type.Integer()), version: Type.Union([Type.Integer(), Type.Null()]), columns: Type.Array(Type.Unknown()) }), ...errors },
+    },
+  }, async (req) => {
+    const { ds, columns } = await open(req.principal, req.params.dataset);
+    const cols = ds.columns.map((c) => ({ name: c.name, title: c.title, type: c.type }));
+    if (!ds.latestVersion) return { rows: [], total: 0, version: null, columns: cols };
+    const [sortCol, dir] = (req.query.sort ?? '').split(':');
+    const r = await warehouse.query(ds.id, columns, {
+      version: req.query.version, limit: req.query.limit ?? 50, offset: req.query.offset, count: true,
+      ...(req.query.q ? { q: req.query.q } : {}),
+      ...(sortCol ? { sort: [{ column: sortCol, dir: dir === 'desc' ? 'desc' : 'asc' }] } : {}),
+      ...(req.query.fields ? { fields: req.query.fields.split(',').map((f) => f.trim()).filter(Boolean) } : {}),
+    });
+    return { rows: mask(r.rows, await maskedColumns(req.principal, ds, dictionary)), total: r.total, version: req.query.version ?? ds.latestVersion, columns: cols };
+  });
+
+  app.get('/api/datasets/:dataset/diff', {
+    config: { permission: 'data:read' },
+    schema: {
+      tags: ['warehouse'], summary: 'So sánh hai phiên bản / diff two versions', params: DatasetParams,
+      querystring: Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+      response: { 200: Type.Unknown(), ...errors },
+    },
+  }, async (req) => {
+    const { ds, columns } = await open(req.principal, req.params.dataset);
+    if (!ds.latestVersion || req.query.from > ds.latestVersion || req.query.to > ds.latestVersion) {
+      throw invalid({ vi: `Phiên bản không tồn tại (mới nhất: ${ds.latestVersion ?? 'chưa có'})`, en: `No such version (latest: ${ds.latestVersion ?? 'none'})` });
+    }
+    const d = await warehouse.diff(ds.id, columns, ds.columns.filter((c) => c.key).map((c) => c.name), req.query.from, req.query.to, { limit: req.query.limit ?? 100 });
+    const masked = await maskedColumns(req.principal, ds, dictionary);
+    return {
+      counts: d.counts, added: mask(d.added, masked), removed: mask(d.removed, masked),
+      changed: d.changed.map((c) => ({ key: c.key, before: mask([c.before], masked)[0], after: mask([c.after], masked)[0] })),
+    };
+  });
+}

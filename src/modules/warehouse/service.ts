@@ -1,0 +1,381 @@
+import { ident, type Db, type Queryable } from '../../core/db/index.js';
+import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
+import { compileQuery, LINE, unknownColumn, type OutColumn } from './compile.js';
+import { badCursor, decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
+import { PG_TYPES, RowEncoder, rowFromDb, stableJson } from './rows.js';
+import {
+  COLUMN_NAME,
+  LOAD_MODES,
+  MAX_LIMIT,
+  WH_TYPES,
+  type DiffResult,
+  type LoadInput,
+  type LoadResult,
+  type Row,
+  type VersionInfo,
+  type WhColumn,
+  type WhQuery,
+  type WhQueryResult,
+} from './schema.js';
+import { datasetTable, tableName, WarehouseStore, type VersionRow } from './store.js';
+
+/** PostgreSQL caps a table at 1600 columns; leave room for the system columns. */
+const MAX_COLUMNS = 1500;
+/** CSV handed to COPY in chunks of about this many characters: a load never sits whole in memory. */
+const CSV_CHUNK_CHARS = 256 * 1024;
+
+const shown = (s: unknown) => JSON.stringify(String(s)).slice(0, 80);
+
+/** @throws AppError VALIDATION_FAILED for a bad column list. */
+function checkColumns(columns: readonly WhColumn[]): void {
+  if (!Array.isArray(columns) || columns.length === 0 || columns.length > MAX_COLUMNS) {
+    throw invalid({ vi: `Bộ dữ liệu cần từ 1 đến ${MAX_COLUMNS} cột`, en: `A dataset needs 1 to ${MAX_COLUMNS} columns` }, [{ field: 'columns', message: 'count' }]);
+  }
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (!c || typeof c.name !== 'string' || !COLUMN_NAME.test(c.name)) {
+      throw invalid(
+        { vi: `Tên cột ${shown(c?.name)} không hợp lệ (chữ thường, số, gạch dưới; bắt đầu bằng chữ)`, en: `Invalid column name ${shown(c?.name)} (lower-case letters, digits, underscore; starting with a letter)` },
+        [{ field: String(c?.name).slice(0, 80), message: 'invalid column name' }],
+      );
+    }
+    if (!(WH_TYPES as readonly string[]).includes(c.type)) {
+      throw invalid({ vi: `Kiểu ${shown(c.type)} của cột "${c.name}" không được hỗ trợ`, en: `Unsupported type ${shown(c.type)} for column "${c.name}"` }, [{ field: c.name, message: 'invalid type' }]);
+    }
+    if (seen.has(c.name)) throw invalid({ vi: `Cột "${c.name}" bị trùng`, en: `Duplicate column "${c.name}"` }, [{ field: c.name, message: 'duplicate' }]);
+    seen.add(c.name);
+  }
+}
+
+function checkKeyColumns(columns: readonly WhColumn[], keyColumns: readonly string[]): void {
+  if (!Array.isArray(keyColumns)) throw invalid({ vi: 'Cột khóa phải là một danh sách', en: 'keyColumns must be a list' });
+  const names = new Set(columns.map((c) => c.name));
+  for (const k of keyColumns) if (!names.has(k)) throw unknownColumn(k);
+  if (new Set(keyColumns).size !== keyColumns.length) throw invalid({ vi: 'Cột khóa bị trùng', en: 'Duplicate key column' }, [{ field: 'keyColumns', message: 'duplicate' }]);
+  for (const k of keyColumns) {
+    const c = columns.find((x) => x.name === k)!;
+    if (c.type === 'geometry' || c.type === 'json') {
+      throw invalid({ vi: `Cột "${k}" (${c.type}) không dùng làm khóa được`, en: `Column "${k}" (${c.type}) cannot be a key` }, [{ field: k, message: 'not a key type' }]);
+    }
+  }
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Streams typed rows out as CSV chunks for COPY, counting nothing and holding one chunk at a time. */
+async function* csvChunks(rows: LoadInput['rows'], encoder: RowEncoder): AsyncGenerator<string> {
+  let buf = '';
+  for await (const r of rows) {
+    buf += encoder.line(r.line, r.values ?? {});
+    if (buf.length >= CSV_CHUNK_CHARS) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf) yield buf;
+}
+
+const presentVersion = (v: VersionRow): VersionInfo => ({
+  version: v.version,
+  mode: v.mode,
+  rowsLoaded: Number(v.rows_loaded),
+  rowCount: Number(v.row_count),
+  added: Number(v.added),
+  removed: Number(v.removed),
+  keyColumns: v.key_columns ?? [],
+  createdBy: v.created_by,
+  createdAt: new Date(v.created_at).toISOString(),
+  source: v.source,
+});
+
+const noVersion = (datasetId: string, version?: number) =>
+  notFound(
+    version === undefined
+      ? { vi: `Bộ dữ liệu ${datasetId} chưa có dữ liệu`, en: `Dataset ${datasetId} has no data yet` }
+      : { vi: `Bộ dữ liệu ${datasetId} không có phiên bản ${version}`, en: `Dataset ${datasetId} has no version ${version}` },
+  );
+
+/**
+ * The shared data warehouse (Kho dữ liệu dùng chung): one typed table per dataset, every accepted
+ * load an immutable version readable as of its number, and a safe query service over any version.
+ *
+ * This service does not authorise: it is used only by other modules (catalogue, ingestion, sharing,
+ * open data, indicators), which check the acting principal and the sharing agreement before calling it.
+ */
+export class WarehouseService {
+  private readonly store: WarehouseStore;
+
+  constructor(db: Db) {
+    this.store = new WarehouseStore(db);
+  }
+
+  /**
+   * Creates the dataset table, or adds the columns it lacks. Columns are never dropped (older versions
+   * still need them). Runs in the caller's transaction, under the dataset's lock.
+   * @throws AppError VALIDATION_FAILED for bad names or types; CONFLICT when a column's type changed.
+   */
+  async ensureTable(tx: Queryable, datasetId: string, columns: WhColumn[]): Promise<void> {
+    await this.ensure(tx, datasetId, columns, true);
+  }
+
+  /** {@link ensureTable}; returns true when it created the table (without indexes unless asked). */
+  private async ensure(tx: Queryable, datasetId: string, columns: WhColumn[], withIndexes: boolean): Promise<boolean> {
+    tableName(datasetId);
+    checkColumns(columns);
+    await this.store.lock(tx, datasetId);
+    const existing = await this.store.tableColumns(datasetId, tx);
+    if (!existing) {
+      await this.store.createTable(tx, datasetId, columns, withIndexes);
+      return true;
+    }
+    const missing: WhColumn[] = [];
+    for (const c of columns) {
+      const has = existing.get(c.name);
+      if (has === undefined) missing.push(c);
+      else if (has !== PG_TYPES[c.type]) {
+        throw new AppError(
+          'CONFLICT',
+          {
+            vi: `Cột "${c.name}" đã có kiểu ${has}, không đổi sang ${c.type} được; hãy tạo cột mới`,
+            en: `Column "${c.name}" is stored as ${has} and cannot change to ${c.type}; add a new column instead`,
+          },
+          { column: c.name },
+        );
+      }
+    }
+    await this.store.addColumns(tx, datasetId, missing);
+    return false;
+  }
+
+  /**
+   * Loads rows as one new immutable version, inside the caller's transaction: if anything throws
+   * (including the rows iterator) the caller's rollback leaves the previous version as it was and no
+   * version row. Rows stream through COPY; none is inserted one by one.
+   *
+   * - `replace`: the new version is exactly the rows given. Rows whose content is unchanged are kept
+   *   (so re-loading the same file adds and removes nothing).
+   * - `append`: the new version is the previous one plus the rows given.
+   * - `upsert`: rows replace the current rows with the same key; other keys are untouched. A key
+   *   occurring twice in one load is refused (VALIDATION_FAILED listing the lines), as is a row
+   *   without a key value: silently keeping the last of two rows would hide an error in the source.
+   *
+   * Append and upsert must use the key columns of the current version; change them with a replace.
+   * @throws AppError VALIDATION_FAILED (bad input, duplicate or missing keys), CONFLICT (type or key change).
+   */
+  async load(tx: Queryable, input: LoadInput): Promise<LoadResult> {
+    const { datasetId, columns, mode } = input;
+    const keyColumns = input.keyColumns ?? [];
+    tableName(datasetId);
+    checkColumns(columns);
+    checkKeyColumns(columns, keyColumns);
+    if (!(LOAD_MODES as readonly string[]).includes(mode)) throw invalid({ vi: `Chế độ nạp ${shown(mode)} không hợp lệ`, en: `Invalid load mode ${shown(mode)}` });
+    if (mode === 'upsert' && keyColumns.length === 0) {
+      throw invalid({ vi: 'Nạp kiểu upsert cần cột khóa', en: 'An upsert needs key columns' }, [{ field: 'keyColumns', message: 'required for upsert' }]);
+    }
+
+    await this.store.lock(tx, datasetId);
+    // A table created by this load gets its indexes after the COPY (much faster than during it).
+    const created = await this.ensure(tx, datasetId, columns, false);
+    const prev = await this.store.latestVersion(datasetId, tx);
+    const version = (prev?.version ?? 0) + 1;
+    const prevRows = Number(prev?.row_count ?? 0);
+    const keysChanged = prev !== null && !sameList(prev.key_columns ?? [], keyColumns);
+    if (keysChanged && prevRows > 0 && mode !== 'replace') {
+      throw conflict({
+        vi: `Cột khóa khác với phiên bản ${prev!.version} (${(prev!.key_columns ?? []).join(', ') || 'không có'}); hãy nạp kiểu replace để đổi khóa`,
+        en: `Key columns differ from version ${prev!.version} (${(prev!.key_columns ?? []).join(', ') || 'none'}); load in replace mode to change the key`,
+      });
+    }
+
+    // With nothing current to compare against (first load, empty dataset) or nothing to compare
+    // (append), rows go straight into the dataset table; otherwise through a staging table.
+    const direct = mode === 'append' || prevRows === 0;
+    const encoder = new RowEncoder(columns, keyColumns, direct ? version : null, mode === 'upsert');
+    let rowsLoaded: number;
+    let added: number;
+    let removed = 0;
+    if (direct) {
+      rowsLoaded = await this.store.copy(tx, datasetTable(datasetId), encoder.copyColumns(), csvChunks(input.rows, encoder));
+      added = rowsLoaded;
+      if (mode === 'upsert') this.refuseDuplicates(await this.store.duplicateKeysInVersion(tx, datasetId, version), keyColumns);
+    } else {
+      const stage = await this.store.createStage(tx, columns);
+      rowsLoaded = await this.store.copy(tx, stage, encoder.copyColumns(), csvChunks(input.rows, encoder));
+      if (mode === 'upsert') {
+        this.refuseDuplicates(await this.store.duplicateKeysInStage(tx, stage), keyColumns);
+        removed = await this.store.upsertClose(tx, datasetId, stage, version);
+        added = await this.store.upsertInsert(tx, datasetId, stage, columns, version);
+      } else {
+        removed = await this.store.replaceClose(tx, datasetId, stage, version);
+        added = await this.store.replaceInsert(tx, datasetId, stage, columns, version);
+        if (keysChanged) await this.store.rekey(tx, datasetId, stage, version);
+      }
+      await this.store.dropStage(tx, stage);
+    }
+    if (created) await this.store.createIndexes(tx, datasetId);
+    const rowCount = prevRows + added - removed;
+    await this.store.insertVersion(tx, {
+      dataset_id: datasetId,
+      version,
+      mode,
+      rows_loaded: rowsLoaded,
+      row_count: rowCount,
+      added,
+      removed,
+      columns,
+      key_columns: keyColumns,
+      created_by: input.createdBy ?? null,
+      source: input.source ?? null,
+    });
+    return { version, rowsLoaded, added, removed, rowCount };
+  }
+
+  private refuseDuplicates(dups: { key: string; lines: number[] }[], keyColumns: readonly string[]): void {
+    if (!dups.length) return;
+    const first = dups[0]!;
+    const key = (JSON.parse(first.key) as unknown[]).join(', ');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      {
+        vi: `Khóa (${keyColumns.join(', ')}) = (${key}) lặp lại ở các dòng ${first.lines.join(', ')}`,
+        en: `Key (${keyColumns.join(', ')}) = (${key}) occurs more than once, at lines ${first.lines.join(', ')}`,
+      },
+      {
+        errors: dups.map((d) => ({ field: keyColumns.join(','), message: `duplicate key ${d.key} at lines ${d.lines.join(', ')}` })),
+        duplicates: dups.map((d) => ({ key: JSON.parse(d.key) as unknown[], lines: d.lines })),
+      },
+    );
+  }
+
+  /** Every version of a dataset, oldest first (empty when it has none). */
+  async versions(datasetId: string): Promise<VersionInfo[]> {
+    tableName(datasetId);
+    return (await this.store.listVersions(datasetId)).map(presentVersion);
+  }
+
+  /** The latest version number, or null when the dataset has none. */
+  async latestVersion(datasetId: string): Promise<number | null> {
+    tableName(datasetId);
+    return (await this.store.latestVersion(datasetId))?.version ?? null;
+  }
+
+  /**
+   * Rows in a version (default: the latest; 0 when the dataset has no version yet).
+   * @throws AppError NOT_FOUND for a version that does not exist.
+   */
+  async rowCount(datasetId: string, version?: number): Promise<number> {
+    tableName(datasetId);
+    const v = version === undefined ? await this.store.latestVersion(datasetId) : await this.store.getVersion(datasetId, version);
+    if (!v) {
+      if (version === undefined) return 0;
+      throw noVersion(datasetId, version);
+    }
+    return Number(v.row_count);
+  }
+
+  /** Resolves the version to read. @throws AppError NOT_FOUND. */
+  private async resolveVersion(datasetId: string, version: number | undefined): Promise<number> {
+    if (version === undefined) {
+      const v = await this.store.latestVersion(datasetId);
+      if (!v) throw noVersion(datasetId);
+      return v.version;
+    }
+    if (!Number.isSafeInteger(version) || version < 1 || version > 2 ** 31 - 1) {
+      throw invalid({ vi: 'Số phiên bản không hợp lệ', en: 'Invalid version number' }, [{ field: 'version', message: 'invalid' }]);
+    }
+    if (!(await this.store.getVersion(datasetId, version))) throw noVersion(datasetId, version);
+    return version;
+  }
+
+  /**
+   * Reads one version of a dataset: field selection, filters, accent-insensitive text search, sort,
+   * offset or cursor paging, counts, group-by aggregates. Columns are checked against `columns`
+   * (the dataset schema); values are bound. Dates come back as 'YYYY-MM-DD', numbers as JS numbers
+   * when within ±2^53 (else their exact text); system columns are hidden except `_line` on request.
+   * A cursor keeps reading the version it started on.
+   * @throws AppError VALIDATION_FAILED (unknown column, bad value, bad cursor…), NOT_FOUND (no such version).
+   */
+  async query(datasetId: string, columns: WhColumn[], q: WhQuery): Promise<WhQueryResult> {
+    tableName(datasetId);
+    checkColumns(columns);
+    if (!q || typeof q !== 'object') throw invalid({ vi: 'Truy vấn không hợp lệ', en: 'Invalid query' });
+    const fingerprint = queryFingerprint(datasetId, stableJson({ f: q.filters ?? [], q: q.q ?? null, s: q.sort ?? [] }));
+    let version: number;
+    let position = null;
+    if (q.cursor !== undefined) {
+      const d = decodeCursor(q.cursor, fingerprint);
+      if (q.version !== undefined && q.version !== d.version) throw badCursor();
+      version = await this.resolveVersion(datasetId, d.version);
+      position = d.pos;
+    } else {
+      version = await this.resolveVersion(datasetId, q.version);
+    }
+    const present = await this.store.tableColumns(datasetId);
+    if (!present) throw noVersion(datasetId);
+    const c = compileQuery(datasetTable(datasetId), columns, new Set(present.keys()), version, q, position);
+    const raw = await this.store.run(c.sql, c.params);
+    const total = c.countSql ? Number((await this.store.run(c.countSql, c.countParams))[0]?.n ?? 0) : undefined;
+    const decode = (r: Row) => rowFromDb(r, c.out);
+    if (c.grouped) return { rows: raw.map(decode), ...(total === undefined ? {} : { total }) };
+    const page = raw.slice(0, c.limit);
+    let nextCursor: string | null = null;
+    if (raw.length > c.limit) {
+      const last = page[page.length - 1]!;
+      nextCursor = encodeCursor(version, { values: c.sort.map((_, i) => (last[`_s${i}`] ?? null) as string | null), id: String(last._id) }, fingerprint);
+    }
+    return { rows: page.map(decode), ...(total === undefined ? {} : { total }), nextCursor };
+  }
+
+  /**
+   * Compares two versions: rows added, removed, and changed (same key, different content; needs
+   * `keyColumns`). Rows carry the dataset columns and `_line`. Lists stop at `limit` (default 100,
+   * at most 10 000); `counts` are always complete.
+   * @throws AppError NOT_FOUND for a version that does not exist; VALIDATION_FAILED for an unknown key column.
+   */
+  async diff(datasetId: string, columns: WhColumn[], keyColumns: string[], from: number, to: number, opts: { limit?: number } = {}): Promise<DiffResult> {
+    tableName(datasetId);
+    checkColumns(columns);
+    checkKeyColumns(columns, keyColumns);
+    const limit = opts.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 0 || limit > 10 * MAX_LIMIT) throw invalid({ vi: 'Giới hạn không hợp lệ', en: 'Invalid limit' }, [{ field: 'limit', message: 'invalid' }]);
+    await this.resolveVersion(datasetId, from);
+    await this.resolveVersion(datasetId, to);
+    const present = new Set((await this.store.tableColumns(datasetId))?.keys() ?? []);
+    const keyCols = keyColumns.map((k) => columns.find((c) => c.name === k)!);
+    // ROW(...)::text: a hashable, exact rendering of the typed key values.
+    const keyExpr = keyCols.length
+      ? `ROW(${keyCols.map((c) => (present.has(c.name) ? `t.${ident(c.name)}` : `NULL::${PG_TYPES[c.type]}`)).join(', ')})::text`
+      : 'NULL::text';
+    const ids = await this.store.diffIds(datasetId, keyExpr, from, to, limit);
+    const rows = await this.store.rowsById(datasetId, columns, present, ids.flatMap((x) => [x.a, x.b]).filter((x): x is string => x !== null));
+    const out: OutColumn[] = [...columns, { name: LINE, type: 'integer' }];
+    const get = (id: string | null) => rowFromDb(rows.get(id!) ?? {}, out);
+    const result: DiffResult = { added: [], removed: [], changed: [], counts: { added: 0, removed: 0, changed: 0 } };
+    for (const x of ids) {
+      result.counts[x.kind] = Number(x.total);
+      if (x.kind === 'added') result.added.push(get(x.b));
+      else if (x.kind === 'removed') result.removed.push(get(x.a));
+      else {
+        const after = get(x.b);
+        result.changed.push({ key: Object.fromEntries(keyCols.map((c) => [c.name, after[c.name]])), before: get(x.a), after });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Every row of a version, fetched page by page (keyset on the row id, so memory stays flat and the
+   * version read is fixed even if a new one is loaded meanwhile). For streamed downloads.
+   * @throws AppError NOT_FOUND, VALIDATION_FAILED as {@link query}.
+   */
+  async *exportStream(datasetId: string, columns: WhColumn[], opts: { version?: number; fields?: string[]; pageSize?: number } = {}): AsyncGenerator<Row> {
+    const version = await this.resolveVersion(datasetId, opts.version);
+    let cursor: string | undefined;
+    do {
+      const page = await this.query(datasetId, columns, { version, limit: opts.pageSize ?? MAX_LIMIT, ...(opts.fields ? { fields: opts.fields } : {}), ...(cursor ? { cursor } : {}) });
+      for (const r of page.rows) yield r;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+}
+
