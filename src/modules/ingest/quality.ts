@@ -32,6 +32,7 @@ export interface QualityDetails {
 }
 
 const RESERVOIR = 5000;
+const MAX_TRACKED_ROWS = 5_000_000;
 const Z_LIMIT = 3.5;
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
@@ -83,7 +84,8 @@ export class QualityAccumulator {
   row(hash: string): void {
     this.rows++;
     if (this.rowHashes.has(hash)) this.duplicateRows++;
-    else this.rowHashes.add(hash);
+    // Bounded memory: beyond this many distinct rows, duplicates are counted among the first ones only.
+    else if (this.rowHashes.size < MAX_TRACKED_ROWS) this.rowHashes.add(hash);
   }
 
   cell(opts: { required: boolean; present: boolean; valid: boolean; coded: boolean; codeOk: boolean }): void {

@@ -17,6 +17,13 @@ import { IngestStore, type RunRow, type UploadRow } from './store.js';
 import { RowValidator, type Reject, type TargetColumn } from './validate.js';
 
 const SAMPLE_ROWS = 2000;
+/** Rejects kept in memory for one run (all are counted); the store keeps at most MAX_STORED_REJECTS. */
+const MAX_KEPT_REJECTS = 100_000;
+/** Keys remembered for the in-file uniqueness check; beyond it the warehouse's own check applies. */
+const MAX_TRACKED_KEYS = 5_000_000;
+
+/** Thrown inside the load transaction to roll it back when the file is refused. */
+class RefusedLoad extends Error {}
 
 export interface IngestRequest {
   /** Dataset id or slug. */
@@ -285,14 +292,18 @@ export class IngestService {
     }
     const validator = new RowValidator(targets, sourceIndex, { numberFormats, codeLists });
 
-    // Pass 1: validate everything, keep the rejects, score quality.
+    // One pass: validate every row, stream the valid ones into the warehouse inside the transaction.
+    // In all-or-nothing mode the first reject stops the feed but validation goes on to report every
+    // problem, then the transaction is rolled back: the previous version is untouched.
     const quality = new QualityAccumulator();
     const rejects: Reject[] = [];
-    const rejectedLines = new Set<number>();
     const keys = new Map<string, number>();
     let rowsRead = 0;
+    let rowsRejected = 0;
+    const previous = dataset.latestVersion ? await warehouse.rowCount(dataset.id, dataset.latestVersion) : null;
+    const whColumns: WhColumn[] = dataset.columns.map((c) => ({ name: c.name, type: c.type }));
     const table = await this.open(upload, req.sheet);
-    try {
+    async function* validRows() {
       for await (const row of table.rows) {
         rowsRead++;
         const checked = validator.check(row, quality);
@@ -300,78 +311,64 @@ export class IngestService {
           const seen = keys.get(checked.key);
           if (seen !== undefined) {
             checked.rejects.push({ line: row.line, column: keyColumns.join(', '), value: checked.key.replace(/\u001f/g, ' | '), vi: `Trùng khóa với dòng ${seen}`, en: `Duplicate key of line ${seen}` });
-          } else keys.set(checked.key, row.line);
+          } else if (keys.size < MAX_TRACKED_KEYS) keys.set(checked.key, row.line);
         }
         if (checked.rejects.length) {
-          rejectedLines.add(row.line);
-          for (const r of checked.rejects) if (rejects.length < 1_000_000) rejects.push(r);
+          rowsRejected++;
+          for (const r of checked.rejects) if (rejects.length < MAX_KEPT_REJECTS) rejects.push(r);
+          continue;
         }
+        if (rowsRejected === 0 || req.validRowsOnly) yield { line: row.line, values: checked.values };
       }
-    } catch (e) {
-      parseProblem(e);
-    } finally {
-      await table.close();
     }
-    keys.clear();
-
-    const previous = dataset.latestVersion ? await warehouse.rowCount(dataset.id, dataset.latestVersion) : null;
-    const base = {
+    const base = () => ({
       dataset_id: dataset.id, upload_id: upload.id, mode: req.mode, valid_rows_only: req.validRowsOnly, format: table.format,
-      encoding: table.encoding, sheet: table.sheet, rows_read: rowsRead, rows_rejected: rejectedLines.size, mapping,
+      encoding: table.encoding, sheet: table.sheet, rows_read: rowsRead, rows_rejected: rowsRejected, mapping,
       created_by: actor.id, org_id: dataset.publisherOrgId, error: null,
-    };
+    });
     const summary = (run: RunRow, q: QualityScores): IngestSummary => ({
       runId: run.id, dataset: dataset.slug, datasetId: dataset.id, status: run.status === 'loaded' ? 'loaded' : 'rejected', version: run.version,
-      rowsRead, rowsLoaded: run.rows_loaded, rowsRejected: rejectedLines.size, format: table.format, encoding: table.encoding, sheet: table.sheet,
+      rowsRead, rowsLoaded: run.rows_loaded, rowsRejected, format: table.format, encoding: table.encoding, sheet: table.sheet,
       mapping, quality: q, rejects: rejects.slice(0, 20),
     });
 
-    const refuse = rowsRead === 0 || (rejectedLines.size > 0 && !req.validRowsOnly) || rejectedLines.size === rowsRead;
-    if (refuse) {
-      const q = quality.result(previous, 0).scores;
-      const run = await db.transaction(async (tx) => {
-        const s = this.store.with(tx);
-        const r = await s.insertRun({ ...base, status: 'rejected', version: null, rows_loaded: 0, quality: { ...q },
-          error: rowsRead === 0 ? { vi: 'Tệp không có dòng dữ liệu nào', en: 'The file has no data rows' } : null });
-        await s.insertRejects(r.id, rejects);
-        return r;
-      });
-      return summary(run, q);
-    }
-
-    // Pass 2: load the valid rows as a new version, with the catalogue note and the event, atomically.
-    const whColumns: WhColumn[] = dataset.columns.map((c) => ({ name: c.name, type: c.type }));
-    const q = quality.result(previous, freshness(new Date(), dataset.updateFrequency).score);
-    const loadTable = await this.open(upload, req.sheet);
-    const loadValidator = new RowValidator(targets, sourceIndex, { numberFormats, codeLists });
-    async function* validRows() {
-      for await (const row of loadTable.rows) {
-        if (rejectedLines.has(row.line)) continue;
-        yield { line: row.line, values: loadValidator.check(row).values };
-      }
-    }
+    let loadedRun: { run: RunRow; q: QualityScores } | null = null;
     try {
-      const run = await db.transaction(async (tx) => {
+      loadedRun = await db.transaction(async (tx) => {
         await warehouse.ensureTable(tx, dataset.id, whColumns);
         const loaded = await warehouse.load(tx, {
           datasetId: dataset.id, columns: whColumns, keyColumns, mode: req.mode, rows: validRows(), createdBy: actor.id,
           source: { uploadId: upload.id, sha256: upload.sha256, filename: upload.filename, uploadedAt: new Date(upload.uploaded_at).toISOString() },
         });
+        const refuse = rowsRead === 0 || loaded.rowsLoaded === 0 || (rowsRejected > 0 && !req.validRowsOnly);
+        if (refuse) throw new RefusedLoad();
+        const q = quality.result(previous, freshness(new Date(), dataset.updateFrequency).score);
         const s = this.store.with(tx);
-        const r = await s.insertRun({ ...base, status: 'loaded', version: loaded.version, rows_loaded: loaded.rowsLoaded, quality: { ...q.scores, details: q.details } });
+        const r = await s.insertRun({ ...base(), status: 'loaded', version: loaded.version, rows_loaded: loaded.rowsLoaded, quality: { ...q.scores, details: q.details } });
         await s.insertRejects(r.id, rejects);
         await catalog.noteVersion(tx, dataset.id, { version: loaded.version, loadedAt: new Date(), rows: loaded.rowCount, quality: q.scores });
         await events.publish(tx, 'dataset.version.published', {
           datasetId: dataset.id, slug: dataset.slug, version: loaded.version, rows: loaded.rowCount, quality: q.scores, runId: r.id, orgId: dataset.publisherOrgId,
         });
-        return r;
+        return { run: r, q: q.scores };
       });
-      return summary(run, q.scores);
     } catch (e) {
-      parseProblem(e);
+      if (!(e instanceof RefusedLoad)) parseProblem(e);
     } finally {
-      await loadTable.close();
+      await table.close();
     }
+    if (loadedRun) return summary(loadedRun.run, loadedRun.q);
+
+    // Refused: nothing was loaded; the run and its rejects are kept for the steward.
+    const q = quality.result(previous, 0).scores;
+    const run = await db.transaction(async (tx) => {
+      const s = this.store.with(tx);
+      const r = await s.insertRun({ ...base(), status: 'rejected', version: null, rows_loaded: 0, quality: { ...q },
+        error: rowsRead === 0 ? { vi: 'Tệp không có dòng dữ liệu nào', en: 'The file has no data rows' } : null });
+      await s.insertRejects(r.id, rejects);
+      return r;
+    });
+    return summary(run, q);
   }
 
   async getRun(actor: Principal, id: string): Promise<RunRow> {
