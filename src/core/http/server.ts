@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { ANONYMOUS, authorize, type Permission, type Principal, type PrincipalResolver } from '../auth/index.js';
 import type { AuditLog } from '../audit/index.js';
-import { AppError, unauthenticated } from '../errors.js';
+import { AppError, invalid, unauthenticated } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { sendProblem } from './problem.js';
 
@@ -55,6 +55,24 @@ function bearer(req: FastifyRequest): string | null {
   return typeof k === 'string' && k ? k.trim() : null;
 }
 
+/** Path of the first string (or key) containing U+0000, e.g. `body/name`; walks iteratively so deep JSON cannot overflow the stack. */
+function containsNul(root: Record<string, unknown>): string | null {
+  const stack: [unknown, string][] = Object.entries(root).map(([k, v]) => [v, k]);
+  while (stack.length) {
+    const [v, at] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return at;
+    } else if (v && typeof v === 'object' && !ArrayBuffer.isView(v) && typeof (v as { pipe?: unknown }).pipe !== 'function') {
+      // Parsed JSON, query and params only: raw uploads (streams, buffers) are not text and are not walked.
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('\u0000')) return at;
+        stack.push([x, `${at}/${k.slice(0, 40)}`]);
+      }
+    }
+  }
+  return null;
+}
+
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -78,6 +96,11 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
     },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 500 },
+    // Errors the router raises before any route matches (bad URL encoding, over-long parameter) are problems too.
+    frameworkErrors: (err, req, reply) => {
+      req.log.info({ code: err.code }, 'request refused');
+      return sendProblem(reply, err);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorateRequest('principal', null as unknown as Principal);
@@ -157,6 +180,12 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
     if (cfg?.public || !req.routeOptions.url) return;
     if (req.principal.kind === 'anonymous') throw unauthenticated();
     if (cfg?.permission) authorize(req.principal, cfg.permission);
+  });
+
+  // PostgreSQL text cannot hold U+0000: refuse it at the door rather than fail in SQL with a 500.
+  app.addHook('preValidation', async (req) => {
+    const where = containsNul({ params: req.params, query: req.query, body: req.body });
+    if (where) throw invalid({ vi: `Ký tự NUL (\\u0000) không được phép trong ${where}`, en: `The NUL character (\\u0000) is not allowed in ${where}` }, [{ field: where, message: 'contains U+0000' }]);
   });
 
   // Audit: every write, and every read of a non-public route, whatever its outcome.
