@@ -4,10 +4,19 @@ import { LANGS, useI18n, type MessageKey } from './i18n.ts';
 import { HomePage } from './pages/HomePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { NotFoundPage, PlaceholderPage } from './pages/PlaceholderPage.tsx';
-import { ROUTE_PATHS, onLinkClick, routeOf, useLegacyHashRedirect, usePathname, type Route } from './router.ts';
+import { DataLayout } from './components/DataParts.tsx';
+import { CataloguePage } from './pages/data/CataloguePage.tsx';
+import { DatasetPage } from './pages/data/DatasetPage.tsx';
+import { QualityPage } from './pages/data/QualityPage.tsx';
+import { UploadWizard } from './pages/data/UploadWizard.tsx';
+import { ROUTE_PATHS, onLinkClick, routeOf, slugOf, useLegacyHashRedirect, usePathname, type Route } from './router.ts';
 
-const NAV: { route: Exclude<Route, 'login' | 'notFound'>; label: MessageKey; long?: MessageKey }[] = [
+type NavRoute = 'home' | 'data' | 'openData' | 'ioc' | 'admin' | 'assistant';
+
+/** `auth`: shown to signed-in users only (the data warehouse is for agency staff). */
+const NAV: { route: NavRoute; label: MessageKey; long?: MessageKey; auth?: boolean }[] = [
   { route: 'home', label: 'nav.home' },
+  { route: 'data', label: 'nav.data', auth: true },
   { route: 'openData', label: 'nav.openData' },
   { route: 'ioc', label: 'nav.ioc', long: 'nav.iocLong' },
   { route: 'admin', label: 'nav.admin' },
@@ -21,8 +30,14 @@ const TITLES: Record<Route, MessageKey> = {
   admin: 'nav.admin',
   assistant: 'nav.assistant',
   login: 'login.title',
+  data: 'data.catalogue',
+  dataset: 'data.catalogue',
+  upload: 'data.upload',
+  quality: 'data.quality',
   notFound: 'notFound.title',
 };
+
+const DATA_ROUTES: readonly Route[] = ['data', 'dataset', 'upload', 'quality'];
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n();
@@ -76,6 +91,9 @@ function AccountArea() {
 
 function Header({ route }: { route: Route }) {
   const { t } = useI18n();
+  const { state } = useAuth();
+  const signedIn = state.status === 'authenticated';
+  const section: Route = DATA_ROUTES.includes(route) ? 'data' : route;
   return (
     <header className="site-header">
       <div className="header-top">
@@ -93,12 +111,12 @@ function Header({ route }: { route: Route }) {
       </div>
       <nav className="site-nav" aria-label={t('nav.label')}>
         <ul>
-          {NAV.map((item) => (
+          {NAV.filter((item) => !item.auth || signedIn).map((item) => (
             <li key={item.route}>
               <a
                 href={ROUTE_PATHS[item.route]}
                 onClick={onLinkClick}
-                aria-current={route === item.route ? 'page' : undefined}
+                aria-current={section === item.route ? 'page' : undefined}
                 title={item.long ? t(item.long) : undefined}
               >
                 {t(item.label)}
@@ -112,8 +130,32 @@ function Header({ route }: { route: Route }) {
   );
 }
 
-function Page({ route }: { route: Route }): ReactNode {
+function Page({ route, pathname }: { route: Route; pathname: string }): ReactNode {
   switch (route) {
+    case 'data':
+      return (
+        <DataLayout route={route}>
+          <CataloguePage />
+        </DataLayout>
+      );
+    case 'dataset':
+      return (
+        <DataLayout route={route}>
+          <DatasetPage slug={slugOf(pathname) ?? ''} />
+        </DataLayout>
+      );
+    case 'upload':
+      return (
+        <DataLayout route={route}>
+          <UploadWizard slug={slugOf(pathname)} />
+        </DataLayout>
+      );
+    case 'quality':
+      return (
+        <DataLayout route={route}>
+          <QualityPage />
+        </DataLayout>
+      );
     case 'home':
       return <HomePage />;
     case 'login':
@@ -140,6 +182,7 @@ export function App() {
   useLegacyHashRedirect();
 
   useEffect(() => {
+    if (route === 'dataset') return; // the dataset page titles itself with the dataset's name
     document.title = route === 'home' ? `${t('app.name')} — ${t('app.tagline')}` : `${t(TITLES[route])} — ${t('app.name')}`;
   }, [route, t]);
 
@@ -150,7 +193,7 @@ export function App() {
       return;
     }
     mainRef.current?.focus({ preventScroll: true });
-  }, [route]);
+  }, [pathname]);
 
   return (
     <div className={`shell shell--${route}`}>
@@ -159,7 +202,7 @@ export function App() {
       </a>
       <Header route={route} />
       <main id="main" ref={mainRef} tabIndex={-1}>
-        <Page route={route} />
+        <Page route={route} pathname={pathname} />
       </main>
       {route !== 'home' && <footer className="site-footer">{t('app.footer')}</footer>}
     </div>

@@ -28,6 +28,25 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** The token writes must echo, for requests not made through {@link apiFetch} (uploads use XHR for progress). */
+export function currentCsrfToken(): string | null {
+  return csrfToken;
+}
+
+let answerLanguage: string | null = null;
+
+/** The UI language, sent as `accept-language` so problem details come back in it. */
+export function setApiLanguage(lang: string): void {
+  answerLanguage = lang;
+}
+
+/** Headers every API request carries: what we accept, and in which language. */
+export function baseHeaders(): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  if (answerLanguage) headers['accept-language'] = answerLanguage;
+  return headers;
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface ApiRequest {
@@ -42,26 +61,36 @@ function stringField(value: unknown, key: string): string | undefined {
   return typeof field === 'string' && field.length > 0 ? field : undefined;
 }
 
-async function toApiError(response: Response): Promise<ApiError> {
+/** Builds the {@link ApiError} for an error answer from its status, content type and body text. */
+export function apiErrorFrom(status: number, contentType: string, text: string, statusText = ''): ApiError {
   let problem: unknown = null;
-  const type = response.headers.get('content-type') ?? '';
-  if (type.includes('json')) {
+  if (contentType.includes('json')) {
     try {
-      problem = await response.json();
+      problem = JSON.parse(text);
     } catch {
       problem = null;
     }
   }
   const title = stringField(problem, 'title');
   const detail = stringField(problem, 'detail');
-  const code = stringField(problem, 'code') ?? `http_${response.status}`;
+  const code = stringField(problem, 'code') ?? `http_${status}`;
   return new ApiError({
-    status: response.status,
+    status,
     code,
     title,
     detail,
-    message: detail ?? title ?? `HTTP ${response.status} ${response.statusText}`.trim(),
+    message: detail ?? title ?? `HTTP ${status} ${statusText}`.trim(),
   });
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  let text = '';
+  try {
+    text = await response.text();
+  } catch {
+    text = '';
+  }
+  return apiErrorFrom(response.status, response.headers.get('content-type') ?? '', text, response.statusText);
 }
 
 /**
@@ -72,7 +101,7 @@ async function toApiError(response: Response): Promise<ApiError> {
  */
 export async function apiFetch(path: string, request: ApiRequest = {}): Promise<unknown> {
   const method = request.method ?? 'GET';
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  const headers = baseHeaders();
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (!SAFE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
 

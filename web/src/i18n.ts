@@ -3,6 +3,8 @@
  * defined there first); English must define exactly the same keys, which the type checker enforces.
  * Strings are NFC (precomposed) so that search, sorting and screen readers treat them alike.
  */
+import { setApiLanguage } from './api.ts';
+import { dataEn, dataVi } from './data/messages.ts';
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 
 export type Lang = 'vi' | 'en';
@@ -77,6 +79,8 @@ const vi = {
 
   'notFound.title': 'Không tìm thấy trang',
   'notFound.body': 'Địa chỉ này không tồn tại.',
+
+  ...dataVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -150,6 +154,8 @@ const en: Record<MessageKey, string> = {
 
   'notFound.title': 'Page not found',
   'notFound.body': 'This address does not exist.',
+
+  ...dataEn,
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { vi, en };
@@ -200,6 +206,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
+  // Set during render, not in an effect, so the first requests of a page already ask for this language.
+  setApiLanguage(lang);
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);

@@ -4,23 +4,44 @@
  */
 import { useEffect, useSyncExternalStore, type MouseEvent } from 'react';
 
-export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'notFound';
+export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'data' | 'dataset' | 'upload' | 'quality' | 'notFound';
 
-export const ROUTE_PATHS: Record<Exclude<Route, 'notFound'>, string> = {
+/** Routes with a fixed path; `dataset` (and `upload` for one dataset) carry a slug, see {@link datasetPath}. */
+export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset'>, string> = {
   home: '/',
   openData: '/open-data',
   ioc: '/ioc',
   admin: '/admin',
   assistant: '/assistant',
   login: '/login',
+  data: '/data',
+  upload: '/data/upload',
+  quality: '/data/quality',
 };
+
+const SLUG = '([a-z0-9][a-z0-9-]{1,80})';
+const DATASET_PATH = new RegExp(`^/data/datasets/${SLUG}$`);
+const UPLOAD_PATH = new RegExp(`^/data/upload/${SLUG}$`);
+
+/** The page of one catalogued dataset. */
+export const datasetPath = (slug: string) => `/data/datasets/${encodeURIComponent(slug)}`;
+/** The upload wizard, loading into one dataset. */
+export const uploadPath = (slug: string) => `/data/upload/${encodeURIComponent(slug)}`;
 
 export function routeOf(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   for (const [route, routePath] of Object.entries(ROUTE_PATHS)) {
     if (routePath === path) return route as Route;
   }
+  if (DATASET_PATH.test(path)) return 'dataset';
+  if (UPLOAD_PATH.test(path)) return 'upload';
   return 'notFound';
+}
+
+/** The dataset slug of `/data/datasets/:slug` or `/data/upload/:slug`, else null. */
+export function slugOf(pathname: string): string | null {
+  const path = pathname.replace(/\/+$/, '');
+  return DATASET_PATH.exec(path)?.[1] ?? UPLOAD_PATH.exec(path)?.[1] ?? null;
 }
 
 const listeners = new Set<() => void>();

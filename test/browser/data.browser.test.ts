@@ -1,0 +1,369 @@
+/**
+ * End-to-end test of the data warehouse pages in a real (headless) Chromium against the real server
+ * started in-process: an administrator searches the catalogue without diacritics and finds a planned
+ * entry, uploads a Vietnamese CSV through the wizard (progress to 100 %, preview, mapping) creating a
+ * new dataset, sees version 1 loaded with its four quality badges, reads the rows with their Vietnamese
+ * text on the dataset page, then uploads a file with an unknown commune code and sees the refusal with
+ * the Vietnamese reason and the link to download the rejects — on a desktop and on a phone, in
+ * Vietnamese and English, without any request leaving the provdata server.
+ *
+ * Run: node --import tsx --test test/browser/data.browser.test.ts
+ * Needs Chromium at /usr/bin/chromium (or PROVDATA_CHROMIUM); without it the test is skipped, unless
+ * PROVDATA_REQUIRE_BROWSER=1, which makes a missing browser a failure (CI).
+ * Screenshots go to .tmp/screenshots/ (git-ignored).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const screenshotDir = join(repoRoot, '.tmp', 'screenshots');
+const chromiumPath = process.env.PROVDATA_CHROMIUM ?? '/usr/bin/chromium';
+const browserRequired = process.env.PROVDATA_REQUIRE_BROWSER === '1';
+const browserMissing = !existsSync(chromiumPath);
+
+if (browserMissing) {
+  const message = `Chromium not found at ${chromiumPath}: browser tests ${browserRequired ? 'FAIL (PROVDATA_REQUIRE_BROWSER=1)' : 'skipped'}. Install it with \`apt-get install -y chromium\` or set PROVDATA_CHROMIUM.`;
+  console.warn(`\n*** ${message}\n`);
+  if (browserRequired) {
+    test('a browser is available (PROVDATA_REQUIRE_BROWSER=1)', () => assert.fail(message));
+  }
+}
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
+  '--enable-unsafe-swiftshader',
+];
+
+/** A small report as a commune office would send it: Vietnamese headers, names and 1.234.567-style numbers. */
+const GOOD_CSV = [
+  'Mã xã/phường,Tên xã/phường,Dân số,Số hộ',
+  '21553,Phường Quy Nhơn Bắc,1.234.567,"12.345"',
+  '21583,Phường Quy Nhơn,98.765,"4.321"',
+  '23677,Xã Đak Đoa,45.678,"9.876"',
+  '24049,Xã Chư A Thai,23.456,"5.432"',
+].join('\r\n');
+
+/** The same report with a commune code that does not exist (99999). */
+const BAD_CSV = [
+  'Mã xã/phường,Tên xã/phường,Dân số,Số hộ',
+  '21553,Phường Quy Nhơn Bắc,1.240.000,"12.400"',
+  '99999,Xã Không Có Thật,1.000,"200"',
+].join('\r\n');
+
+const DATASET_SLUG = 'dan-so-xa-thu-nghiem';
+const DATASET_TITLE = 'Dân số theo xã, phường (thử nghiệm)';
+
+interface Server {
+  baseUrl: string;
+  adminUser: string;
+  adminPassword: string;
+  close(): Promise<void>;
+}
+
+/** Rebuilds web/dist when it is missing or older than the sources, so the test never runs a stale bundle. */
+async function ensureWebBuild(): Promise<void> {
+  const dist = join(repoRoot, 'web', 'dist', 'index.html');
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, entry) => {
+      const path = join(dir, entry.name);
+      return Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }, 0);
+  const sourcesChanged = Math.max(newest(join(repoRoot, 'web', 'src')), statSync(join(repoRoot, 'web', 'index.html')).mtimeMs);
+  if (existsSync(dist) && statSync(dist).mtimeMs >= sourcesChanged) return;
+  const { build } = await import('vite');
+  await build({ configFile: join(repoRoot, 'web', 'vite.config.ts'), logLevel: 'warn' });
+}
+
+async function startServer(): Promise<Server> {
+  const external = process.env.PROVDATA_BROWSER_BASE_URL;
+  if (external) {
+    return {
+      baseUrl: external.replace(/\/$/, ''),
+      adminUser: process.env.PROVDATA_ADMIN_USER ?? 'admin',
+      adminPassword: process.env.PROVDATA_ADMIN_PASSWORD ?? '',
+      close: async () => {},
+    };
+  }
+  await ensureWebBuild();
+  const { buildApp } = await import('../../src/app.js');
+  const { loadConfig } = await import('../../src/core/config/index.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-data-'));
+  const adminPassword = 'Kho-dữ-liệu-2026!';
+  const config = loadConfig({
+    PROVDATA_DATA_DIR: dataDir,
+    PROVDATA_ADMIN_PASSWORD: adminPassword,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  });
+  const built = await buildApp({ config });
+  await built.migrate();
+  await built.seed();
+  const address = await built.app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    baseUrl: address.replace('localhost', '127.0.0.1'),
+    adminUser: config.adminUser,
+    adminPassword,
+    close: async () => {
+      await built.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function recordRequests(context: BrowserContext): string[] {
+  const urls: string[] = [];
+  context.on('request', (request) => urls.push(request.url()));
+  return urls;
+}
+
+function assertAllLocal(urls: string[]): void {
+  const outside = urls.filter((url) => {
+    const { protocol, hostname } = new URL(url);
+    if (protocol === 'data:' || protocol === 'blob:') return false;
+    return hostname !== '127.0.0.1';
+  });
+  assert.deepEqual(outside, [], 'requests left 127.0.0.1');
+  assert.ok(urls.length > 0, 'no request was recorded at all');
+}
+
+/** Page errors, and API answers of 500 or more (a 4xx can be the point of a step). */
+function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 500) problems.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
+  return problems;
+}
+
+async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
+}
+
+async function login(page: Page, server: Server): Promise<void> {
+  await page.goto(`${server.baseUrl}/login`);
+  await page.getByLabel('Tên đăng nhập').fill(server.adminUser);
+  await page.getByLabel('Mật khẩu').fill(server.adminPassword);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.getByTestId('user-name').waitFor();
+}
+
+/** Chooses a file in the wizard as the steward would with the "Chọn tệp…" button. */
+async function chooseFile(page: Page, name: string, content: string): Promise<void> {
+  await page.getByTestId('file-input').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(content, 'utf8') });
+}
+
+async function waitUploaded(page: Page): Promise<void> {
+  await page.locator('[data-testid=upload-progress][data-percent="100"]').waitFor({ timeout: 30_000 });
+  const text = await page.getByTestId('upload-percent').innerText();
+  assert.match(text, /^100%/, `progress text: ${text}`);
+}
+
+describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
+  let server: Server;
+  let browser: Browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('on a desktop: search, upload a Vietnamese CSV as a new dataset, read it, see a bad commune code refused — all local', { timeout: 300_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
+    const requests = recordRequests(context);
+    const page = await context.newPage();
+    const problems = watchPage(page);
+
+    await login(page, server);
+    const nav = page.getByRole('navigation', { name: 'Điều hướng chính' });
+    await nav.getByRole('link', { name: 'Dữ liệu', exact: true }).click();
+    await page.getByRole('heading', { name: 'Danh mục dữ liệu', level: 1 }).waitFor();
+
+    // Without diacritics, "san luong" finds the planned "Sản lượng …" entry of the strategy.
+    await page.getByLabel('Tìm tập dữ liệu').fill('san luong');
+    const results = page.getByTestId('catalogue-results');
+    const card = results.locator('article', { hasText: 'Sản lượng' }).first();
+    await card.waitFor({ timeout: 15_000 });
+    assert.match(await card.getByTestId('status-tag').innerText(), /Kế hoạch/);
+    assert.ok((await page.locator('.facet input[type=checkbox]').count()) > 0, 'facet checkboxes are shown');
+    await screenshot(page, 'data-desktop-vi-catalogue');
+
+    // Upload wizard: choose → progress to 100 % → preview → mapping (new dataset) → result.
+    await page.getByRole('navigation', { name: 'Các mục của kho dữ liệu' }).getByRole('link', { name: 'Nạp dữ liệu' }).click();
+    await page.getByRole('heading', { name: 'Nạp dữ liệu', level: 1 }).waitFor();
+    await chooseFile(page, 'dan-so-theo-xa.csv', GOOD_CSV);
+    await waitUploaded(page);
+    await screenshot(page, 'data-desktop-vi-upload-progress');
+    await page.getByRole('button', { name: 'Tiếp tục' }).click();
+
+    const previewTable = page.getByTestId('preview-table');
+    await previewTable.waitFor();
+    assert.match(await previewTable.innerText(), /Phường Quy Nhơn Bắc/);
+    assert.match(await page.getByTestId('preview-meta').innerText(), /CSV/);
+    await screenshot(page, 'data-desktop-vi-preview');
+    await page.getByRole('button', { name: 'Tiếp tục' }).click();
+
+    await page.getByLabel('Tạo tập dữ liệu mới từ tệp này').check();
+    await page.getByLabel('Tên tập dữ liệu').fill(DATASET_TITLE);
+    await page.getByLabel('Mã định danh (slug)').fill(DATASET_SLUG);
+    const mapping = page.getByTestId('mapping-table');
+    await mapping.waitFor();
+    assert.match(await mapping.innerText(), /ma_xa/, 'the commune code column is matched to the dictionary element ma_xa');
+    await screenshot(page, 'data-desktop-vi-mapping-new');
+    await page.getByRole('button', { name: 'Kiểm tra và nạp' }).click();
+
+    const status = page.getByTestId('ingest-status');
+    await status.waitFor({ timeout: 60_000 });
+    assert.equal((await status.innerText()).trim(), 'Đã nạp phiên bản 1');
+    const badges = page.getByTestId('ingest-result').getByTestId('quality-badges');
+    const badgeText = await badges.innerText();
+    for (const name of ['Đúng', 'Đủ', 'Sạch', 'Sống']) assert.match(badgeText, new RegExp(name), `badge ${name}`);
+    assert.match(badgeText, /\d+%/);
+    await screenshot(page, 'data-desktop-vi-result-loaded');
+
+    // The dataset page shows the steward's title, the rows with their Vietnamese text and numbers, and lineage.
+    await page.getByTestId('open-dataset').click();
+    await page.getByRole('heading', { name: DATASET_TITLE, level: 1 }).waitFor({ timeout: 15_000 });
+    const rows = page.getByTestId('rows-table');
+    await rows.waitFor({ timeout: 15_000 });
+    const rowsText = await rows.innerText();
+    for (const name of ['Phường Quy Nhơn Bắc', 'Phường Quy Nhơn', 'Xã Đak Đoa', 'Xã Chư A Thai']) {
+      assert.ok(rowsText.normalize('NFC').includes(name), `rows show ${name}`);
+    }
+    assert.match(rowsText, /1\.234\.567/, 'numbers read as 1.234.567');
+    assert.match(rowsText, /21583/);
+    assert.match(await page.getByTestId('lineage').innerText(), /dan-so-theo-xa\.csv/);
+    assert.match(await page.getByTestId('schema-table').innerText(), /ma_xa/);
+    await screenshot(page, 'data-desktop-vi-dataset');
+
+    // A second file with an unknown commune code is refused, with the Vietnamese reason and the rejects link.
+    await page.getByTestId('dataset-upload').click();
+    await page.getByRole('heading', { name: 'Nạp dữ liệu', level: 1 }).waitFor();
+    await chooseFile(page, 'dan-so-theo-xa-loi.csv', BAD_CSV);
+    await waitUploaded(page);
+    await page.getByRole('button', { name: 'Tiếp tục' }).click();
+    await page.getByTestId('preview-table').waitFor();
+    await page.getByRole('button', { name: 'Tiếp tục' }).click();
+    const select = page.getByRole('combobox', { name: /Mã xã\/phường/ });
+    await select.waitFor();
+    assert.equal(await select.inputValue(), 'Mã xã/phường', 'the mapping is pre-filled with the matching header');
+    await screenshot(page, 'data-desktop-vi-mapping-existing');
+    await page.getByRole('button', { name: 'Kiểm tra và nạp' }).click();
+    await status.waitFor({ timeout: 60_000 });
+    assert.match(await status.innerText(), /Bị từ chối/);
+    const rejects = page.getByTestId('rejects-table');
+    const rejectsText = (await rejects.innerText()).normalize('NFC');
+    assert.match(rejectsText, /99999/);
+    assert.match(rejectsText, /không có trong danh mục/);
+    const download = page.getByTestId('rejects-download');
+    const href = await download.getAttribute('href');
+    assert.match(href ?? '', /^\/api\/ingest\/runs\/[0-9a-f-]{36}\/rejects\.csv$/);
+    const csv = await page.evaluate(async (url) => (await fetch(url)).text(), href!);
+    assert.match(csv, /99999/);
+    await screenshot(page, 'data-desktop-vi-result-refused');
+
+    // English: the same result, then the dataset page and the quality by agency.
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByText('Refused: nothing was loaded').waitFor();
+    assert.match((await rejects.innerText()).normalize('NFC'), /not in code list/);
+    await screenshot(page, 'data-desktop-en-result-refused');
+    await page.getByTestId('open-dataset').click();
+    await page.getByTestId('rows-table').waitFor({ timeout: 15_000 });
+    assert.match(await page.getByTestId('rows-table').innerText(), /1,234,567/);
+    await page.getByText('Valid', { exact: true }).first().waitFor();
+    await screenshot(page, 'data-desktop-en-dataset');
+    await page.getByRole('navigation', { name: 'Data warehouse sections' }).getByRole('link', { name: 'Quality by agency' }).click();
+    const agencies = page.getByTestId('agency-quality');
+    await agencies.waitFor({ timeout: 15_000 });
+    await screenshot(page, 'data-desktop-en-quality');
+
+    assert.deepEqual(problems, []);
+    assertAllLocal(requests);
+    await context.close();
+  });
+
+  test('on a phone: catalogue, dataset page and wizard are usable in Vietnamese and English', { timeout: 240_000 }, async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'vi-VN',
+    });
+    const requests = recordRequests(context);
+    const page = await context.newPage();
+    const problems = watchPage(page);
+
+    await login(page, server);
+    await page.goto(`${server.baseUrl}/data`);
+    await page.getByLabel('Tìm tập dữ liệu').fill('san luong cong nghiep');
+    await page.getByTestId('catalogue-results').locator('article', { hasText: 'Sản lượng' }).first().waitFor({ timeout: 15_000 });
+    await screenshot(page, 'data-phone-vi-catalogue');
+
+    // The page never scrolls sideways on a phone; wide tables scroll inside their own frame.
+    const overflow = async () =>
+      page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
+    assert.ok((await overflow()) <= 1, 'catalogue fits the phone width');
+
+    await page.goto(`${server.baseUrl}/data/datasets/${DATASET_SLUG}`);
+    await page.getByTestId('rows-table').waitFor({ timeout: 15_000 });
+    assert.ok((await overflow()) <= 1, 'dataset page fits the phone width');
+    await screenshot(page, 'data-phone-vi-dataset');
+
+    await page.goto(`${server.baseUrl}/data/upload/${DATASET_SLUG}`);
+    await chooseFile(page, 'dan-so-theo-xa.csv', GOOD_CSV);
+    await waitUploaded(page);
+    await screenshot(page, 'data-phone-vi-upload', false);
+    await page.getByRole('button', { name: 'Tiếp tục' }).tap();
+    await page.getByTestId('preview-table').waitFor();
+    await page.getByRole('button', { name: 'Tiếp tục' }).tap();
+    await page.getByTestId('mapping-table').waitFor();
+    assert.ok((await overflow()) <= 1, 'mapping screen fits the phone width');
+    await screenshot(page, 'data-phone-vi-mapping');
+
+    await page.getByRole('button', { name: 'English' }).tap();
+    await page.getByText('Dataset columns ← file columns').waitFor();
+    await screenshot(page, 'data-phone-en-mapping');
+    await page.getByRole('button', { name: 'Validate and load' }).tap();
+    await page.getByTestId('ingest-status').waitFor({ timeout: 60_000 });
+    assert.equal((await page.getByTestId('ingest-status').innerText()).trim(), 'Loaded as version 2');
+    assert.ok((await overflow()) <= 1, 'result fits the phone width');
+    await screenshot(page, 'data-phone-en-result');
+
+    // Two versions now: the dataset page compares them (the same file loaded twice: nothing changed).
+    await page.getByTestId('open-dataset').tap();
+    await page.getByRole('button', { name: 'Compare' }).tap();
+    await page.getByTestId('diff-result').getByText('0 rows added, 0 removed, 0 changed.').waitFor({ timeout: 15_000 });
+    assert.ok((await overflow()) <= 1, 'dataset page with a diff fits the phone width');
+    await screenshot(page, 'data-phone-en-dataset-diff');
+
+    await page.goto(`${server.baseUrl}/data`);
+    await page.getByTestId('catalogue-results').waitFor({ timeout: 15_000 });
+    await screenshot(page, 'data-phone-en-catalogue', false);
+
+    assert.deepEqual(problems, []);
+    assertAllLocal(requests);
+    await context.close();
+  });
+});

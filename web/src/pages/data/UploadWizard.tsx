@@ -1,0 +1,785 @@
+import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
+import { ApiError } from '../../api.ts';
+import { LoadView, QualityBadges } from '../../components/DataParts.tsx';
+import {
+  getDataset,
+  previewUpload,
+  rejectsCsvUrl,
+  runIngest,
+  searchDatasets,
+  updateDataset,
+  uploadFile,
+  type ColumnSpec,
+  type Dataset,
+  type IngestSummary,
+  type LoadMode,
+  type Preview,
+  type Upload,
+  type UploadHandle,
+} from '../../data/api.ts';
+import { useCanLoadData, useFormat, useLoad } from '../../data/hooks.ts';
+import { useI18n, type MessageKey } from '../../i18n.ts';
+import { datasetPath, onLinkClick } from '../../router.ts';
+import { foldVietnamese } from '../../text.ts';
+
+const ACCEPT = ['.csv', '.tsv', '.txt', '.xlsx', '.json', '.ndjson', '.geojson'];
+const STEPS = ['file', 'preview', 'mapping', 'result'] as const;
+type Step = (typeof STEPS)[number];
+const STEP_LABEL: Record<Step, MessageKey> = {
+  file: 'up.step.file',
+  preview: 'up.step.preview',
+  mapping: 'up.step.mapping',
+  result: 'up.step.result',
+};
+const MODES: LoadMode[] = ['replace', 'append', 'upsert'];
+const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,80}$/;
+
+type UploadState =
+  | { status: 'idle' }
+  | { status: 'uploading'; file: File; loaded: number; total: number }
+  | { status: 'done'; file: File; upload: Upload }
+  | { status: 'error'; message: string };
+
+type Target = { kind: 'existing'; slug: string } | { kind: 'new'; slug: string; title: string };
+
+type RunState = { status: 'idle' } | { status: 'running' } | { status: 'error'; message: string } | { status: 'done'; summary: IngestSummary; warning: string | null };
+
+/** Folded form used to match file headers with column titles, as the server does. */
+const matchKey = (s: string) => foldVietnamese(s).replace(/[^a-z0-9]+/g, '');
+
+/** "Dân số theo xã 2025.xlsx" → "dan-so-theo-xa-2025". */
+function slugFromFilename(name: string): string {
+  const base = foldVietnamese(name.replace(/\.[a-z0-9]+$/i, ''))
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return base.length >= 2 ? base : `du-lieu-${base || 'moi'}`;
+}
+
+/** The header a dataset column is fed from when the steward does not choose: title, name, then dictionary element. */
+function autoMatch(column: ColumnSpec, preview: Preview): string | null {
+  const byKey = new Map(preview.headers.map((h) => [matchKey(h), h]));
+  const found = byKey.get(matchKey(column.title)) ?? byKey.get(matchKey(column.name));
+  if (found !== undefined) return found;
+  if (column.elementCode) return preview.columns.find((c) => c.element?.code === column.elementCode)?.header ?? null;
+  return null;
+}
+
+function acceptable(file: File): boolean {
+  const name = file.name.toLowerCase();
+  return ACCEPT.some((ext) => name.endsWith(ext));
+}
+
+/**
+ * Nạp dữ liệu: choose a file (drag and drop or button) → upload with a real progress bar → preview
+ * (format, encoding, sheet) → map columns and choose the load mode → the result with quality scores
+ * and the first rejected rows. `slug` fixes the target dataset (from a dataset page).
+ */
+export function UploadWizard({ slug }: { slug: string | null }) {
+  const { t } = useI18n();
+  const canLoad = useCanLoadData();
+  if (!canLoad) {
+    return (
+      <div>
+        <h1>{t('up.title')}</h1>
+        <p role="alert">{t('data.needSteward')}</p>
+      </div>
+    );
+  }
+  return <Wizard key={slug ?? ''} fixedSlug={slug} />;
+}
+
+function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
+  const { t, lang } = useI18n();
+  const f = useFormat();
+  const [step, setStep] = useState<Step>('file');
+  const [upload, setUpload] = useState<UploadState>({ status: 'idle' });
+  const [sheet, setSheet] = useState<string | null>(null);
+  const [target, setTarget] = useState<Target>(fixedSlug ? { kind: 'existing', slug: fixedSlug } : { kind: 'new', slug: '', title: '' });
+  const [overrides, setOverrides] = useState<Record<string, string>>({});
+  const [mode, setMode] = useState<LoadMode>('replace');
+  const [validOnly, setValidOnly] = useState(false);
+  const [run, setRun] = useState<RunState>({ status: 'idle' });
+  const [formError, setFormError] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const handleRef = useRef<UploadHandle | null>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const continueRef = useRef<HTMLButtonElement>(null);
+  const firstStep = useRef(true);
+  const inputId = useId();
+  const hintId = useId();
+
+  // Cancel a running upload when the page is left.
+  useEffect(() => () => handleRef.current?.cancel(), []);
+
+  // Each new step is announced by moving focus to its heading.
+  useEffect(() => {
+    if (firstStep.current) {
+      firstStep.current = false;
+      return;
+    }
+    headingRef.current?.focus();
+  }, [step]);
+
+  const uploaded = upload.status === 'done' ? upload.upload : null;
+  const preview = useLoad(uploaded ? `${uploaded.id}|${sheet ?? ''}` : '', (signal) =>
+    uploaded ? previewUpload(uploaded.id, sheet, signal) : new Promise<Preview>(() => {}),
+  );
+  const existingSlug = target.kind === 'existing' ? target.slug : '';
+  const dataset = useLoad(`ds|${existingSlug}`, (signal) => (existingSlug ? getDataset(existingSlug, signal) : Promise.resolve(null)));
+  const choices = useLoad(fixedSlug ? 'fixed' : 'choices', (signal) =>
+    fixedSlug ? Promise.resolve([]) : searchDatasets({ q: '', filters: {}, limit: 100, offset: 0 }, signal).then((r) => r.items),
+  );
+
+  function start(file: File) {
+    setFormError(null);
+    if (!acceptable(file)) {
+      setUpload({ status: 'error', message: t('up.badType', { name: file.name }) });
+      return;
+    }
+    handleRef.current?.cancel();
+    setSheet(null);
+    setOverrides({});
+    setRun({ status: 'idle' });
+    if (!fixedSlug) setTarget({ kind: 'new', slug: slugFromFilename(file.name), title: file.name.replace(/\.[a-z0-9]+$/i, '') });
+    setUpload({ status: 'uploading', file, loaded: 0, total: file.size });
+    const handle = uploadFile(file, (loaded, total) => setUpload((u) => (u.status === 'uploading' && u.file === file ? { ...u, loaded, total } : u)));
+    handleRef.current = handle;
+    handle.promise.then(
+      (result) => {
+        if (handleRef.current !== handle) return;
+        handleRef.current = null;
+        setUpload({ status: 'done', file, upload: result });
+        requestAnimationFrame(() => continueRef.current?.focus());
+      },
+      (error: unknown) => {
+        if (handleRef.current !== handle) return;
+        handleRef.current = null;
+        const cancelled = error instanceof ApiError && error.code === 'aborted';
+        setUpload({ status: 'error', message: cancelled ? t('up.cancelled') : t('up.failed', { message: error instanceof Error ? error.message : String(error) }) });
+      },
+    );
+  }
+
+  function onDrop(event: DragEvent<HTMLDivElement>) {
+    event.preventDefault();
+    setDragging(false);
+    const file = event.dataTransfer.files[0];
+    if (file) start(file);
+  }
+
+  function chosenDataset(): Dataset | null {
+    return target.kind === 'existing' && dataset.state.status === 'ready' ? dataset.state.value : null;
+  }
+
+  async function submit() {
+    if (!uploaded || preview.state.status !== 'ready') return;
+    setFormError(null);
+    const p = preview.state.value;
+    if (target.kind === 'new') {
+      if (!SLUG_PATTERN.test(target.slug)) return setFormError(t('up.badSlug'));
+      if (!target.title.trim()) return setFormError(t('up.needTitle'));
+    } else if (!target.slug) {
+      return setFormError(t('up.needDataset'));
+    }
+    setRun({ status: 'running' });
+    try {
+      if (target.kind === 'new') {
+        const taken = await getDataset(target.slug).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof ApiError && error.code === 'NOT_FOUND') return false;
+            throw error;
+          },
+        );
+        if (taken) {
+          setRun({ status: 'idle' });
+          setFormError(t('up.slugTaken', { slug: target.slug }));
+          return;
+        }
+      }
+      const ds = chosenDataset();
+      const mapping = ds && ds.columns.length > 0 ? Object.fromEntries(ds.columns.map((c) => [c.name, valueFor(c, p) || null])) : undefined;
+      const summary = await runIngest({
+        dataset: target.slug,
+        uploadId: uploaded.id,
+        mode,
+        validRowsOnly: validOnly,
+        ...(p.format === 'xlsx' && p.sheet ? { sheet: p.sheet } : {}),
+        ...(mapping ? { mapping } : {}),
+        ...(target.kind === 'new' ? { create: true } : {}),
+      });
+      let warning: string | null = null;
+      // The server names a dataset it creates after the file; the steward's title replaces that.
+      if (target.kind === 'new' && summary.status === 'loaded') {
+        try {
+          await updateDataset(summary.dataset, { title: target.title.trim() });
+        } catch (error) {
+          warning = t('up.titleNotSaved', { message: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      setRun({ status: 'done', summary, warning });
+      setStep('result');
+    } catch (error) {
+      setRun({ status: 'error', message: t('up.runFailed', { message: error instanceof Error ? error.message : String(error) }) });
+    }
+  }
+
+  function valueFor(column: ColumnSpec, p: Preview): string {
+    return overrides[column.name] ?? autoMatch(column, p) ?? '';
+  }
+
+  function restart() {
+    setUpload({ status: 'idle' });
+    setRun({ status: 'idle' });
+    setOverrides({});
+    setSheet(null);
+    setFormError(null);
+    setStep('file');
+  }
+
+  const stepIndex = STEPS.indexOf(step);
+  const readyPreview = preview.state.status === 'ready' ? preview.state.value : null;
+
+  return (
+    <div className="wizard">
+      <h1>{t('up.title')}</h1>
+      <p className="muted">{t('up.intro')}</p>
+      {fixedSlug && (
+        <p className="wizard-target">
+          {t('up.target')}:{' '}
+          <a href={datasetPath(fixedSlug)} onClick={onLinkClick}>
+            {dataset.state.status === 'ready' && dataset.state.value ? dataset.state.value.title : fixedSlug}
+          </a>
+        </p>
+      )}
+      <ol className="steps" aria-label={t('up.steps')}>
+        {STEPS.map((s, i) => (
+          <li key={s} className={i < stepIndex ? 'step step--done' : i === stepIndex ? 'step step--current' : 'step'} aria-current={s === step ? 'step' : undefined}>
+            <span className="step-number" aria-hidden="true">
+              {i + 1}
+            </span>
+            <span className="step-label">{t(STEP_LABEL[s])}</span>
+          </li>
+        ))}
+      </ol>
+
+      <section className="wizard-panel" aria-labelledby="wizard-step">
+        <h2 id="wizard-step" ref={headingRef} tabIndex={-1}>
+          <span className="visually-hidden">{t('up.stepOf', { step: stepIndex + 1, total: STEPS.length })}: </span>
+          {t(STEP_LABEL[step])}
+        </h2>
+
+        {step === 'file' && (
+          <>
+            <div
+              className={`dropzone${dragging ? ' dropzone--active' : ''}`}
+              onDragOver={(e) => {
+                e.preventDefault();
+                setDragging(true);
+              }}
+              onDragLeave={() => setDragging(false)}
+              onDrop={onDrop}
+              data-testid="dropzone"
+            >
+              <p className="dropzone-text">{t('up.drop')}</p>
+              <p className="dropzone-or">{t('up.or')}</p>
+              <button type="button" className="button" onClick={() => inputRef.current?.click()} aria-describedby={hintId} disabled={upload.status === 'uploading'}>
+                {t('up.choose')}
+              </button>
+              <input
+                ref={inputRef}
+                id={inputId}
+                className="visually-hidden"
+                type="file"
+                accept={ACCEPT.join(',')}
+                tabIndex={-1}
+                aria-hidden="true"
+                data-testid="file-input"
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  e.target.value = '';
+                  if (file) start(file);
+                }}
+              />
+              <p id={hintId} className="hint">
+                {t('up.accepted')}
+              </p>
+            </div>
+            <UploadProgress upload={upload} onCancel={() => handleRef.current?.cancel()} />
+            <div className="wizard-actions">
+              <button ref={continueRef} type="button" className="button" disabled={upload.status !== 'done'} onClick={() => setStep('preview')}>
+                {t('up.next')}
+              </button>
+            </div>
+          </>
+        )}
+
+        {step === 'preview' && (
+          <>
+            <LoadView state={preview.state} reload={preview.reload}>
+              {(p) => (
+                <PreviewView
+                  preview={p}
+                  sheet={sheet}
+                  onSheet={(next) => {
+                    // Another sheet has other headers: earlier mapping choices no longer apply.
+                    setSheet(next);
+                    setOverrides({});
+                  }}
+                />
+              )}
+            </LoadView>
+            <div className="wizard-actions">
+              <button type="button" className="button button--ghost" onClick={() => setStep('file')}>
+                {t('up.back')}
+              </button>
+              <button type="button" className="button" disabled={preview.state.status !== 'ready'} onClick={() => setStep('mapping')}>
+                {t('up.next')}
+              </button>
+            </div>
+          </>
+        )}
+
+        {step === 'mapping' && readyPreview && (
+          <form
+            className="mapping-form"
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              void submit();
+            }}
+          >
+            {!fixedSlug && (
+              <TargetChooser
+                target={target}
+                onTarget={(next) => {
+                  setTarget(next);
+                  setOverrides({});
+                }}
+                choices={choices.state.status === 'ready' ? choices.state.value : []}
+                filename={upload.status === 'done' ? upload.file.name : ''}
+              />
+            )}
+            <MappingTable
+              preview={readyPreview}
+              dataset={chosenDataset()}
+              datasetLoading={target.kind === 'existing' && !!target.slug && dataset.state.status === 'loading'}
+              valueFor={(c) => valueFor(c, readyPreview)}
+              onChange={(name, header) => setOverrides((o) => ({ ...o, [name]: header }))}
+            />
+
+            <fieldset className="options">
+              <legend>{t('up.options')}</legend>
+              <fieldset className="radio-group">
+                <legend>{t('up.mode')}</legend>
+                {MODES.map((m) => (
+                  <label key={m} className="radio">
+                    <input type="radio" name="mode" value={m} checked={mode === m} onChange={() => setMode(m)} />
+                    <span>
+                      <strong>{t(`mode.${m}`)}</strong>
+                      <span className="hint"> — {t(`mode.${m}Hint`)}</span>
+                    </span>
+                  </label>
+                ))}
+              </fieldset>
+              <label className="checkbox">
+                <input type="checkbox" checked={validOnly} onChange={(e) => setValidOnly(e.target.checked)} />
+                <span>
+                  <strong>{t('up.validOnly')}</strong>
+                  <span className="hint"> — {t('up.validOnlyHint')}</span>
+                </span>
+              </label>
+            </fieldset>
+
+            {(formError || run.status === 'error') && (
+              <p className="form-error" role="alert">
+                {formError ?? (run.status === 'error' ? run.message : '')}
+              </p>
+            )}
+            <p className="visually-hidden" role="status">
+              {run.status === 'running' ? t('up.running') : ''}
+            </p>
+            <div className="wizard-actions">
+              <button type="button" className="button button--ghost" onClick={() => setStep('preview')}>
+                {t('up.back')}
+              </button>
+              <button type="submit" className="button" disabled={run.status === 'running'}>
+                {run.status === 'running' ? t('up.running') : t('up.run')}
+              </button>
+            </div>
+          </form>
+        )}
+
+        {step === 'result' && run.status === 'done' && <ResultView summary={run.summary} warning={run.warning} onAgain={restart} lang={lang} f={f} />}
+      </section>
+    </div>
+  );
+}
+
+function UploadProgress({ upload, onCancel }: { upload: UploadState; onCancel: () => void }) {
+  const { t } = useI18n();
+  const f = useFormat();
+  const labelId = useId();
+  if (upload.status === 'idle') return null;
+  if (upload.status === 'error') {
+    return (
+      <p className="form-error" role="alert" data-testid="upload-error">
+        {upload.message}
+      </p>
+    );
+  }
+  const loaded = upload.status === 'done' ? upload.file.size : upload.loaded;
+  const total = upload.status === 'done' ? upload.file.size : upload.total;
+  const percent = total > 0 ? Math.min(100, Math.floor((loaded / total) * 100)) : upload.status === 'done' ? 100 : 0;
+  // Screen readers hear every quarter, not every progress event.
+  const announced = upload.status === 'done' ? 100 : Math.floor(percent / 25) * 25;
+  return (
+    <div className="upload-progress" data-testid="upload-progress" data-percent={percent}>
+      <p id={labelId} className="upload-name">
+        {upload.status === 'done' ? t('up.uploaded', { name: upload.file.name, size: f.bytes(upload.file.size) }) : t('up.uploading', { name: upload.file.name })}
+      </p>
+      <div className="progress-row">
+        <progress max={100} value={percent} aria-labelledby={labelId} aria-valuetext={`${percent}%`} />
+        <span className="progress-text" data-testid="upload-percent">
+          {t('up.progress', { percent, loaded: f.bytes(loaded), total: f.bytes(total) })}
+        </span>
+      </div>
+      <p className="visually-hidden" aria-live="polite">
+        {announced}%
+      </p>
+      {upload.status === 'uploading' && (
+        <button type="button" className="button button--small button--ghost" onClick={onCancel}>
+          {t('up.cancel')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function PreviewView({ preview: p, sheet, onSheet }: { preview: Preview; sheet: string | null; onSheet: (sheet: string) => void }) {
+  const { t } = useI18n();
+  const sheetId = useId();
+  return (
+    <>
+      <dl className="meta-list meta-list--inline" data-testid="preview-meta">
+        <div>
+          <dt>{t('up.format')}</dt>
+          <dd>{p.format.toUpperCase()}</dd>
+        </div>
+        <div>
+          <dt>{t('up.encoding')}</dt>
+          <dd>{p.encoding ? p.encoding.toUpperCase() : t('data.none')}</dd>
+        </div>
+        {p.headerLine !== null && (
+          <div>
+            <dt>{t('up.headerLine')}</dt>
+            <dd>{p.headerLine}</dd>
+          </div>
+        )}
+        <div>
+          <dt>{t('up.columns')}</dt>
+          <dd>{p.headers.length}</dd>
+        </div>
+      </dl>
+      {p.sheets.length > 0 && (
+        <div className="field field--inline">
+          <label htmlFor={sheetId}>{t('up.sheet')}</label>
+          <select id={sheetId} value={sheet ?? p.sheet ?? ''} onChange={(e) => onSheet(e.target.value)}>
+            {p.sheets.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label={t('up.sample')}>
+        <table className="table table--compact" data-testid="preview-table">
+          <caption>{t('up.sample')}</caption>
+          <thead>
+            <tr>
+              {p.columns.map((c, i) => (
+                <th key={i} scope="col">
+                  {c.header}
+                  {c.element && matchKey(c.element.name) !== matchKey(c.header) && <span className="th-sub">{c.element.name}</span>}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {p.rows.map((row, r) => (
+              <tr key={r}>
+                {p.headers.map((_, i) => (
+                  <td key={i}>{row[i] ?? ''}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function TargetChooser({ target, onTarget, choices, filename }: { target: Target; onTarget: (t: Target) => void; choices: Dataset[]; filename: string }) {
+  const { t, lang } = useI18n();
+  const slugId = useId();
+  const slugHint = useId();
+  const titleId = useId();
+  const selectId = useId();
+  const [lastNew, setLastNew] = useState<{ slug: string; title: string }>(
+    target.kind === 'new' ? target : { slug: slugFromFilename(filename), title: filename.replace(/\.[a-z0-9]+$/i, '') },
+  );
+  return (
+    <fieldset className="target">
+      <legend>{t('up.target')}</legend>
+      <label className="radio">
+        <input type="radio" name="target" checked={target.kind === 'new'} onChange={() => onTarget({ kind: 'new', ...lastNew })} />
+        <span>{t('up.targetNew')}</span>
+      </label>
+      {target.kind === 'new' && (
+        <div className="target-fields">
+          <div className="field">
+            <label htmlFor={titleId}>{t('up.newTitle')}</label>
+            <input
+              id={titleId}
+              value={target.title}
+              onChange={(e) => {
+                const next = { slug: target.slug, title: e.target.value };
+                setLastNew(next);
+                onTarget({ kind: 'new', ...next });
+              }}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={slugId}>{t('up.newSlug')}</label>
+            <input
+              id={slugId}
+              value={target.slug}
+              aria-describedby={slugHint}
+              autoCapitalize="none"
+              spellCheck={false}
+              onChange={(e) => {
+                const next = { slug: e.target.value.trim().toLowerCase(), title: target.title };
+                setLastNew(next);
+                onTarget({ kind: 'new', ...next });
+              }}
+            />
+            <p id={slugHint} className="hint">
+              {t('up.newSlugHint')}
+            </p>
+          </div>
+        </div>
+      )}
+      <label className="radio">
+        <input type="radio" name="target" checked={target.kind === 'existing'} onChange={() => onTarget({ kind: 'existing', slug: '' })} />
+        <span>{t('up.targetExisting')}</span>
+      </label>
+      {target.kind === 'existing' && (
+        <div className="target-fields">
+          <div className="field">
+            <label htmlFor={selectId}>{t('up.chooseDataset')}</label>
+            <select id={selectId} value={target.slug} onChange={(e) => onTarget({ kind: 'existing', slug: e.target.value })}>
+              <option value="">{t('up.chooseDatasetPrompt')}</option>
+              {choices.map((d) => (
+                <option key={d.slug} value={d.slug}>
+                  {lang === 'en' && d.titleEn ? d.titleEn : d.title}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+function MappingTable({
+  preview,
+  dataset,
+  datasetLoading,
+  valueFor,
+  onChange,
+}: {
+  preview: Preview;
+  dataset: Dataset | null;
+  datasetLoading: boolean;
+  valueFor: (c: ColumnSpec) => string;
+  onChange: (name: string, header: string) => void;
+}) {
+  const { t } = useI18n();
+  const elementOf = new Map(preview.columns.map((c) => [c.header, c.element]));
+  const elementNames = new Map(preview.columns.flatMap((c) => (c.element ? [[c.element.code, c.element.name] as const] : [])));
+  const typeKey = (type: string) => `type.${type}` as MessageKey;
+
+  if (datasetLoading) return <p className="muted">{t('data.loading')}</p>;
+
+  // A new dataset (or one without a schema): the server infers the columns from the file.
+  if (!dataset || dataset.columns.length === 0) {
+    return (
+      <section aria-labelledby="mapping-title">
+        <h3 id="mapping-title">{t('up.mappingNew')}</h3>
+        <p className="muted">{t('up.inferIntro')}</p>
+        <div className="table-wrap" tabIndex={0} role="region" aria-labelledby="mapping-title">
+          <table className="table" data-testid="mapping-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('up.fileColumn')}</th>
+                <th scope="col">{t('up.guessedType')}</th>
+                <th scope="col">{t('up.element')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {preview.columns.map((c, i) => (
+                <tr key={i}>
+                  <th scope="row">{c.header}</th>
+                  <td>{t(typeKey(c.type))}</td>
+                  <td>{c.element ? `${c.element.name} (${c.element.code})` : <span className="muted">{t('up.noElement')}</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <section aria-labelledby="mapping-title">
+      <h3 id="mapping-title">{t('up.mappingExisting')}</h3>
+      <p className="muted">{t('up.mappingIntro')}</p>
+      <ul className="mapping-list" data-testid="mapping-table">
+        {dataset.columns.map((c) => {
+          const value = valueFor(c);
+          const element = value ? elementOf.get(value) : null;
+          const selectId = `map-${c.name}`;
+          return (
+            <li key={c.name} className="mapping-row">
+              <label htmlFor={selectId} className="mapping-target">
+                <span className="mapping-title">{c.title}</span>
+                <code>{c.name}</code>
+                <span className="mapping-type">{t(typeKey(c.type))}</span>
+              </label>
+              <span className="mapping-arrow" aria-hidden="true">
+                ←
+              </span>
+              <div className="mapping-source">
+                <select id={selectId} value={value} onChange={(e) => onChange(c.name, e.target.value)} aria-describedby={`${selectId}-el`}>
+                  <option value="">{t('up.blank')}</option>
+                  {preview.headers.map((h) => (
+                    <option key={h} value={h}>
+                      {h}
+                    </option>
+                  ))}
+                </select>
+                <span id={`${selectId}-el`} className="mapping-element">
+                  {t('up.element')}:{' '}
+                  {c.elementCode ? (
+                    <>
+                      {elementNames.get(c.elementCode) ?? ''} <code>{c.elementCode}</code>
+                    </>
+                  ) : element ? (
+                    <>
+                      {element.name} <code>{element.code}</code>
+                    </>
+                  ) : (
+                    t('up.noElement')
+                  )}
+                </span>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+function ResultView({
+  summary: s,
+  warning,
+  onAgain,
+  lang,
+  f,
+}: {
+  summary: IngestSummary;
+  warning: string | null;
+  onAgain: () => void;
+  lang: 'vi' | 'en';
+  f: ReturnType<typeof useFormat>;
+}) {
+  const { t } = useI18n();
+  const loaded = s.status === 'loaded';
+  return (
+    <div className="result" data-testid="ingest-result" data-status={s.status}>
+      <div className={`result-banner result-banner--${loaded ? 'ok' : 'refused'}`} role="status" aria-live="polite">
+        <p className="result-title" data-testid="ingest-status">
+          {loaded ? t('up.loaded', { version: s.version ?? '?' }) : t('up.refused')}
+        </p>
+        {!loaded && <p>{t('up.refusedHint')}</p>}
+      </div>
+      {warning && <p className="form-error">{warning}</p>}
+      <dl className="counts counts--result">
+        <div className="count">
+          <dt>{t('up.rowsRead')}</dt>
+          <dd>{f.int(s.rowsRead)}</dd>
+        </div>
+        <div className="count">
+          <dt>{t('up.rowsLoaded')}</dt>
+          <dd>{f.int(s.rowsLoaded)}</dd>
+        </div>
+        <div className={`count${s.rowsRejected > 0 ? ' count--bad' : ''}`}>
+          <dt>{t('up.rowsRejected')}</dt>
+          <dd>{f.int(s.rowsRejected)}</dd>
+        </div>
+      </dl>
+      <QualityBadges quality={s.quality} />
+      {s.rejects.length > 0 && (
+        <section aria-labelledby="rejects-title">
+          <h3 id="rejects-title">{t('up.rejects')}</h3>
+          <div className="table-wrap" tabIndex={0} role="region" aria-labelledby="rejects-title">
+            <table className="table table--compact" data-testid="rejects-table">
+              <thead>
+                <tr>
+                  <th scope="col" className="num">
+                    {t('up.rj.line')}
+                  </th>
+                  <th scope="col">{t('up.rj.column')}</th>
+                  <th scope="col">{t('up.rj.value')}</th>
+                  <th scope="col">{t('up.rj.reason')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.rejects.map((r, i) => (
+                  <tr key={i}>
+                    <td className="num">{r.line}</td>
+                    <td>{r.column ?? ''}</td>
+                    <td>
+                      <code>{r.value ?? ''}</code>
+                    </td>
+                    <td>{lang === 'en' ? r.en : r.vi}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+      <div className="wizard-actions">
+        {s.rowsRejected > 0 && (
+          <a className="button button--ghost" href={rejectsCsvUrl(s.runId)} download data-testid="rejects-download">
+            {t('up.downloadRejects')}
+          </a>
+        )}
+        <a className="button button--ghost" href={datasetPath(s.dataset)} onClick={onLinkClick} data-testid="open-dataset">
+          {t('up.openDataset')}
+        </a>
+        <button type="button" className="button" onClick={onAgain}>
+          {t('up.again')}
+        </button>
+      </div>
+    </div>
+  );
+}
