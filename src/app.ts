@@ -20,6 +20,7 @@ import { CatalogService, catalogModule, catalogRoutes } from './modules/catalog/
 import { WarehouseService, warehouseModule, warehouseRoutes } from './modules/warehouse/index.js';
 import { IngestService, ingestModule, ingestRoutes } from './modules/ingest/index.js';
 import { FsObjectStore, type ObjectStore } from './core/objects/index.js';
+import { SyncService, syncModule, syncRoutes } from './modules/sync/index.js';
 
 /** Package root: one level above both src/ (tsx) and dist/ (compiled). */
 export const ROOT = new URL('../', import.meta.url);
@@ -34,6 +35,7 @@ export const MIGRATIONS: MigrationSet[] = [
   { module: catalogModule.name, dir: catalogModule.migrations },
   { module: warehouseModule.name, dir: warehouseModule.migrations },
   { module: ingestModule.name, dir: ingestModule.migrations },
+  { module: syncModule.name, dir: syncModule.migrations },
 ];
 
 export interface Platform {
@@ -51,6 +53,8 @@ export interface Platform {
   catalog: CatalogService;
   warehouse: WarehouseService;
   ingest: IngestService;
+  /** Synchronisation to the 13 key national databases. */
+  sync: SyncService;
   objects: ObjectStore;
   /** Runs pending migrations. */
   migrate(): Promise<MigrationReport>;
@@ -87,7 +91,10 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const catalog = new CatalogService(db, { dictionary, orgExists });
     const warehouse = new WarehouseService(db);
     const objects = new FsObjectStore(path.join(config.dataDir, 'objects'));
-    const ingest = new IngestService({ db, config, objects, events, catalog, dictionary, warehouse });
+    const displayNames = (ids: string[]) => org.displayNames(ids);
+    const ingest = new IngestService({ db, config, objects, events, catalog, dictionary, warehouse, displayNames });
+    const sync = new SyncService({ db, jobs, catalog, warehouse, logger });
+    events.subscribe('sync.national', 'dataset.version.published', (e) => sync.onVersionPublished(e.payload));
 
     const app = await createHttp({ config, logger, audit, metrics, resolver: () => org });
 
@@ -108,12 +115,13 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     geoRoutes(app, geo);
     dictionaryRoutes(app, dictionary);
     catalogRoutes(app, catalog);
-    warehouseRoutes(app, { warehouse, catalog, dictionary });
+    warehouseRoutes(app, { warehouse, catalog, dictionary, displayNames });
     await ingestRoutes(app, ingest);
+    syncRoutes(app, sync);
     await serveWeb(app);
 
     const platform: Platform = {
-      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, objects,
+      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, objects, sync,
       migrate: () => migrate(db, MIGRATIONS),
       async seed() {
         const { wards } = await bundledUnits();
@@ -126,6 +134,8 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
         return seeded;
       },
       async close() {
+        // Abandon a national sync's request in flight (resumed later with the same keys) so shutdown never waits for it.
+        sync.stop();
         await jobs.stop();
         await app.close();
         if (!opts.db) await db.close();

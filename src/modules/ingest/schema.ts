@@ -33,6 +33,7 @@ export const IngestBody = Type.Object(
     sheet: Type.Optional(Type.String({ maxLength: 200 })),
     mapping: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Union([Type.String({ maxLength: 500 }), Type.Null()]))),
     create: Type.Optional(Type.Boolean()),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'Tên tập dữ liệu mới (với create) / title of a created dataset' })),
   },
   { additionalProperties: false },
 );
@@ -42,6 +43,7 @@ export const IngestSummary = Type.Object({
   rowsRead: Type.Integer(), rowsLoaded: Type.Integer(), rowsRejected: Type.Integer(), format: Type.String(),
   encoding: Type.Union([Type.String(), Type.Null()]), sheet: Type.Union([Type.String(), Type.Null()]),
   mapping: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()])), quality: Quality, rejects: Type.Array(Reject),
+  error: Type.Optional(Type.Union([Type.Object({ vi: Type.String(), en: Type.String() }), Type.Null()])),
 });
 
 export const Run = Type.Object({

@@ -37,6 +37,8 @@ export interface IngestRequest {
   mapping?: Record<string, string | null>;
   /** When the dataset does not exist: create it with a draft schema inferred from the file. */
   create?: boolean;
+  /** Title of a dataset created with `create` (default: the file name). */
+  title?: string;
 }
 
 export interface IngestSummary {
@@ -54,6 +56,8 @@ export interface IngestSummary {
   mapping: Record<string, string | null>;
   quality: QualityScores;
   rejects: Reject[];
+  /** Why a refused run loaded nothing when no row is to blame (e.g. no data rows). */
+  error: { vi: string; en: string } | null;
 }
 
 export interface PreviewColumn {
@@ -81,6 +85,12 @@ function parseProblem(e: unknown): never {
     const vi: Record<string, string> = {
       PARSE_UNSUPPORTED_FORMAT: 'Định dạng tệp không được hỗ trợ (dùng CSV, XLSX, JSON, NDJSON hoặc GeoJSON; lưu .xls thành .xlsx)',
       PARSE_UNSUPPORTED_ENCODING: 'Không nhận diện được bảng mã của tệp',
+      PARSE_INVALID_ENCODING: 'Tệp có byte không hợp lệ trong bảng mã UTF-8; hãy lưu lại tệp với bảng mã UTF-8 (hoặc Windows-1258) rồi tải lên lại',
+      PARSE_LIMIT_EXCEEDED: e.details.limit === 'inflated'
+        ? 'Tệp Excel giải nén ra quá lớn so với kích thước tệp (nghi là “bom zip”); tệp bị từ chối'
+        : e.details.limit === 'columns'
+          ? `Tệp có quá nhiều cột (tối đa ${String(e.details.max)} cột)`
+          : `Một dòng của tệp quá dài (một ô hoặc một bản ghi vượt quá ${Math.round(Number(e.details.max) / 1048576)} MB)${e.details.line ? `, gần dòng ${String(e.details.line)}` : ''}`,
       PARSE_SHEET_NOT_FOUND: 'Không có trang tính (sheet) với tên này',
       PARSE_NO_HEADER: 'Không tìm thấy dòng tiêu đề trong tệp',
       PARSE_INVALID_CSV: 'Tệp CSV bị lỗi cấu trúc',
@@ -112,6 +122,8 @@ export class IngestService {
       catalog: CatalogService;
       dictionary: DictionaryService;
       warehouse: WarehouseService;
+      /** User id → display name, for lineage. */
+      displayNames: (ids: string[]) => Promise<Map<string, string>>;
     },
   ) {
     this.store = new IngestStore(deps.db);
@@ -224,7 +236,7 @@ export class IngestService {
       if (!(req.create && e instanceof AppError && e.code === 'NOT_FOUND')) throw e;
       const columns = await this.inferSchema(first, sample);
       dataset = await catalog.createDataset(actor, {
-        slug: req.dataset, title: upload.filename.replace(/\.[a-z0-9]+$/i, ''), publisherOrgId: actor.orgId ?? 'so-khcn', columns,
+        slug: req.dataset, title: req.title?.normalize('NFC') || upload.filename.replace(/\.[a-z0-9]+$/i, ''), publisherOrgId: actor.orgId ?? 'so-khcn', columns,
       });
     }
     authorize(actor, 'data:write', { orgId: dataset.publisherOrgId });
@@ -329,7 +341,7 @@ export class IngestService {
     const summary = (run: RunRow, q: QualityScores): IngestSummary => ({
       runId: run.id, dataset: dataset.slug, datasetId: dataset.id, status: run.status === 'loaded' ? 'loaded' : 'rejected', version: run.version,
       rowsRead, rowsLoaded: run.rows_loaded, rowsRejected, format: table.format, encoding: table.encoding, sheet: table.sheet,
-      mapping, quality: q, rejects: rejects.slice(0, 20),
+      mapping, quality: q, rejects: rejects.slice(0, 20), error: (run.error as { vi: string; en: string } | null) ?? null,
     });
 
     let loadedRun: { run: RunRow; q: QualityScores } | null = null;
@@ -360,7 +372,8 @@ export class IngestService {
     if (loadedRun) return summary(loadedRun.run, loadedRun.q);
 
     // Refused: nothing was loaded; the run and its rejects are kept for the steward.
-    const q = quality.result(previous, 0).scores;
+    // sống describes the dataset as it stands: a refused file does not make it fresher.
+    const q = quality.result(previous, freshness(dataset.lastLoadedAt ? new Date(dataset.lastLoadedAt) : null, dataset.updateFrequency).score).scores;
     const run = await db.transaction(async (tx) => {
       const s = this.store.with(tx);
       const r = await s.insertRun({ ...base(), status: 'rejected', version: null, rows_loaded: 0, quality: { ...q },
@@ -394,11 +407,12 @@ export class IngestService {
     const versions = await this.deps.warehouse.versions(ds.id);
     const runs = new Map((await this.store.listRuns(ds.id, 10_000)).filter((r) => r.version !== null).map((r) => [r.version!, r]));
     const out = [];
+    const names = await this.deps.displayNames(versions.map((v) => v.createdBy).filter((x): x is string => !!x));
     for (const v of versions.reverse()) {
       const run = runs.get(v.version);
       const upload = run ? await this.store.getUpload(run.upload_id) : null;
       out.push({
-        version: v.version, mode: v.mode, createdAt: v.createdAt, createdBy: v.createdBy, rowCount: v.rowCount, added: v.added, removed: v.removed,
+        version: v.version, mode: v.mode, createdAt: v.createdAt, createdBy: v.createdBy, createdByName: v.createdBy ? names.get(v.createdBy) ?? null : null, rowCount: v.rowCount, added: v.added, removed: v.removed,
         upload: upload ? { id: upload.id, filename: upload.filename, sha256: upload.sha256, size: Number(upload.size), uploadedAt: new Date(upload.uploaded_at).toISOString(), uploadedBy: upload.uploaded_by } : null,
         run: run ? { id: run.id, rowsRead: run.rows_read, rowsRejected: run.rows_rejected, encoding: run.encoding, format: run.format, quality: run.quality } : null,
       });

@@ -201,6 +201,15 @@ export class OrgService implements PrincipalResolver {
     return { generatedPassword: opts.password ? null : password };
   }
 
+  /**
+   * Display names of users, for showing who loaded or approved something. Names of officials acting
+   * in their role are not personal data the caller must be authorised for; nothing else is returned.
+   */
+  async displayNames(ids: readonly string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids.filter(Boolean))];
+    return new Map((await this.store.displayNames(unique)).map((r) => [r.id, r.display_name]));
+  }
+
   // ---- API keys ----------------------------------------------------------------------------
 
   /**

@@ -115,6 +115,13 @@ export class OrgStore {
     return r.rows[0] ?? null;
   }
 
+  async displayNames(ids: string[]): Promise<{ id: string; display_name: string }[]> {
+    const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+    if (!valid.length) return [];
+    const r = await this.db.query<{ id: string; display_name: string }>('SELECT id, display_name FROM users WHERE id = ANY($1::uuid[])', [valid]);
+    return r.rows;
+  }
+
   async listUsers(orgId?: string): Promise<UserRow[]> {
     const r = await this.db.query<UserRow>('SELECT * FROM users WHERE ($1::text IS NULL OR org_id = $1) ORDER BY username', [orgId ?? null]);
     return r.rows;

@@ -29,8 +29,8 @@ function mask(rows: Row[], masked: Set<string>): Row[] {
 }
 
 /** Reading datasets' rows, versions and diffs: logged-in callers who may see the dataset in the catalogue. */
-export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; catalog: CatalogService; dictionary: DictionaryService }): void {
-  const { warehouse, catalog, dictionary } = deps;
+export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; catalog: CatalogService; dictionary: DictionaryService; displayNames: (ids: string[]) => Promise<Map<string, string>> }): void {
+  const { warehouse, catalog, dictionary, displayNames } = deps;
   const open = async (actor: Principal, slug: string) => {
     authorize(actor, 'data:read');
     const ds = await catalog.getDataset(actor, slug); // 404 when the caller may not see it
@@ -43,7 +43,9 @@ export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; c
     schema: { tags: ['warehouse'], summary: 'Các phiên bản của tập dữ liệu / versions', params: DatasetParams, response: { 200: Type.Array(Type.Unknown()), ...errors } },
   }, async (req) => {
     const { ds } = await open(req.principal, req.params.dataset);
-    return (await warehouse.versions(ds.id)).reverse();
+    const versions = (await warehouse.versions(ds.id)).reverse();
+    const names = await displayNames(versions.map((v) => v.createdBy).filter((x): x is string => !!x));
+    return versions.map((v) => ({ ...v, createdByName: v.createdBy ? names.get(v.createdBy) ?? null : null }));
   });
 
   app.get('/api/datasets/:dataset/rows', {

@@ -154,6 +154,7 @@ export interface VersionInfo {
   added: number | null;
   removed: number | null;
   createdBy: string | null;
+  createdByName: string | null;
   createdAt: string;
   source: string | null;
 }
@@ -175,6 +176,7 @@ export interface LineageEntry {
   version: number;
   createdAt: string;
   createdBy: string | null;
+  createdByName: string | null;
   mode: string;
   upload: { filename: string; sha256: string; size: number; uploadedAt: string | null } | null;
   run: { id: string; rowsRead: number; rowsRejected: number; quality: QualityScores | null } | null;
@@ -380,6 +382,7 @@ export async function listVersions(slug: string, signal?: AbortSignal): Promise<
       added: num(r.added),
       removed: num(r.removed),
       createdBy: str(r.createdBy),
+      createdByName: str(r.createdByName),
       createdAt: str(r.createdAt) ?? '',
       source: str(r.source),
     };
@@ -428,6 +431,7 @@ export async function getLineage(slug: string, signal?: AbortSignal): Promise<Li
       version: num(r.version) ?? 0,
       createdAt: str(r.createdAt) ?? '',
       createdBy: str(r.createdBy),
+      createdByName: str(r.createdByName),
       mode: str(r.mode) ?? '',
       upload: u ? { filename: str(u.filename) ?? '?', sha256: str(u.sha256) ?? '', size: num(u.size) ?? 0, uploadedAt: str(u.uploadedAt) } : null,
       run: run ? { id: String(run.id), rowsRead: num(run.rowsRead) ?? 0, rowsRejected: num(run.rowsRejected) ?? 0, quality: quality(run.quality) } : null,

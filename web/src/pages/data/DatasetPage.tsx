@@ -268,7 +268,7 @@ function VersionsSection({ slug, versions }: { slug: string; versions: VersionIn
                 <td className="num">{f.int(v.rowCount ?? v.rowsLoaded)}</td>
                 <td className="num">{f.int(v.added)}</td>
                 <td className="num">{f.int(v.removed)}</td>
-                <td>{person(v.createdBy)}</td>
+                <td>{v.createdByName ?? person(v.createdBy)}</td>
                 <td>{f.dateTime(v.createdAt)}</td>
               </tr>
             ))}
@@ -435,7 +435,7 @@ function LineageSection({ slug, latest }: { slug: string; latest: number | null 
                         <abbr title={e.upload.sha256}>SHA-256 {e.upload.sha256.slice(0, 12)}</abbr> · {f.bytes(e.upload.size)} ·{' '}
                       </>
                     )}
-                    {person(e.createdBy)} · <time dateTime={e.createdAt}>{f.dateTime(e.createdAt)}</time>
+                    {e.createdByName ?? person(e.createdBy)} · <time dateTime={e.createdAt}>{f.dateTime(e.createdAt)}</time>
                     {e.mode && <> · {t(modeKey(e.mode))}</>}
                     {e.run && <> · {t('ds.lineageRun', { read: f.int(e.run.rowsRead), rejected: f.int(e.run.rowsRejected) })}</>}
                   </p>
