@@ -34,13 +34,15 @@ function config(): Config {
 }
 
 /** Opens the platform for a one-shot command (no HTTP listener, no job loop). */
-async function withPlatform<T>(fn: (p: Platform) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+async function withPlatform<T>(fn: (p: Platform) => Promise<T>, opts: { migrate?: boolean; seed?: boolean } = {}): Promise<T> {
   const cfg = config();
   const p = await buildApp({ config: cfg, logger: createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel) });
   try {
     // `migrate` runs them itself, so that its report lists what this run applied.
     if (opts.migrate !== false) {
       await p.migrate();
+    }
+    if (opts.migrate !== false && opts.seed !== false) {
       // Reference data every command relies on (agencies, communes, dictionary). Idempotent; on a
       // directory never served before it also creates the admin, whose password must be shown once.
       const seeded = await p.seed();
@@ -69,6 +71,8 @@ program.command('serve').description('Chạy máy chủ / run the server (migrat
   if (report.applied.length) p.logger.info({ applied: report.applied }, 'migrations applied');
   const seeded = await p.seed();
   p.jobs.start();
+  // The message log's periodic checkpoint (and agreement expiry) runs as a job; queue it once.
+  await p.sharing.schedule();
   const address = await p.app.listen({ port: cfg.port, host: cfg.host });
   const port = new URL(address).port;
   const shown = cfg.host === '0.0.0.0' || cfg.host === '::' ? `http://localhost:${port}` : address;
@@ -124,7 +128,7 @@ program.command('seed').description('Nạp dữ liệu khởi tạo Gia Lai / se
       : s.adminCreated
         ? `Đã nạp dữ liệu khởi tạo và tạo tài khoản quản trị / seeded; admin created: ${s.adminUser} (mật khẩu từ / password from PROVDATA_ADMIN_PASSWORD)\n`
         : 'Dữ liệu khởi tạo đã có / reference data present\n');
-  });
+  }, { seed: false });
 });
 
 const user = program.command('user').description('Quản lý người dùng / manage users');
@@ -247,6 +251,83 @@ audit.command('verify').description('Kiểm tra chuỗi băm / verify the hash c
     }
   });
 });
+
+const ldop = program.command('ldop').description('LDOP: nhật ký trao đổi / the sharing platform\'s message log');
+ldop.command('verify')
+  .description('Kiểm tra chuỗi băm và chữ ký các điểm kiểm tra / verify the message-log chain and every checkpoint signature; exit 1 naming the first broken row')
+  .action(async () => {
+    await withPlatform(async (p) => {
+      const r = await p.sharing.log.verify();
+      if (r.ok) {
+        process.stdout.write(`Nhật ký trao đổi toàn vẹn / message log intact: ${r.rows} dòng / rows, ${r.checkpoints} điểm kiểm tra hợp lệ / valid checkpoints\n`);
+        return;
+      }
+      if (r.brokenAt) process.stdout.write(`Chuỗi bị phá vỡ tại dòng / chain broken at row id=${r.brokenAt.id}: ${r.brokenAt.reason}\n`);
+      if (r.badCheckpoint) process.stdout.write(`Điểm kiểm tra không hợp lệ / invalid checkpoint id=${r.badCheckpoint.id}: ${r.badCheckpoint.reason}\n`);
+      process.exitCode = 1;
+    });
+  });
+ldop.command('checkpoint')
+  .description('Ký đầu chuỗi bằng khóa Ed25519 của nền tảng / sign the log head now with the platform\'s Ed25519 key')
+  .action(async () => {
+    await withPlatform(async (p) => {
+      const c = await p.sharing.log.checkpoint();
+      await cliAudit(p, 'ldop.checkpoint', `ldop-checkpoint:${c.id}`, { lastId: c.last_id, keyId: c.key_id });
+      process.stdout.write(`Điểm kiểm tra / checkpoint ${c.id}: dòng cuối / last row ${c.last_id}, ${c.head_hash}, khóa / key ${c.key_id}\n`);
+    });
+  });
+ldop.command('archive')
+  .description('Xuất các dòng cũ hơn N ngày kèm điểm kiểm tra ra NDJSON / export rows older than N days with their checkpoint as NDJSON')
+  .requiredOption('--days <n>', 'tuổi tối thiểu / minimum age in days')
+  .option('--dir <dir>', 'thư mục lưu / output folder (default <dataDir>/archive)')
+  .action(async (o: { days: string; dir?: string }) => {
+    await withPlatform(async (p) => {
+      const days = Number(o.days);
+      if (!Number.isInteger(days) || days < 0 || days > 36500) throw new AppError('VALIDATION_FAILED', { vi: '--days phải là số nguyên 0–36500', en: '--days must be an integer 0–36500' });
+      const r = await p.sharing.log.archive(days, o.dir ?? path.join(p.config.dataDir, 'archive'));
+      await cliAudit(p, 'ldop.archive', r.file ?? 'ldop-archive', { rows: r.rows, checkpointId: r.checkpointId });
+      process.stdout.write(r.file ? `Đã xuất / exported ${r.rows} dòng / rows → ${r.file}\n` : 'Không có dòng nào đủ cũ / nothing old enough\n');
+    });
+  });
+
+const sync = program.command('sync').description('Đồng bộ lên CSDL quốc gia / sync to national databases');
+sync.command('status [target]')
+  .description('Tình trạng theo hệ thống đích / status per national target')
+  .option('--json', 'in JSON / print JSON')
+  .action(async (target: string | undefined, o: { json?: boolean }) => {
+    await withPlatform(async (p) => {
+      const rows = await p.sync.status(CLI, target);
+      if (o.json) {
+        process.stdout.write(JSON.stringify(rows) + '\n');
+        return;
+      }
+      for (const s of rows) {
+        const runs = Object.entries(s.runs).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ') || '-';
+        process.stdout.write(`${s.code.padEnd(28)} ${s.enabled ? 'bật/on ' : 'tắt/off'}  kết nối/connectors=${s.connectors}  lượt/runs: ${runs}  thư lỗi/dead letters=${s.openDeadLetters}  ${s.name}\n`);
+      }
+    });
+  });
+sync.command('reconcile <target>')
+  .description('Đối soát gửi/xác nhận; thoát 1 khi lệch / reconcile sent vs acknowledged; exit 1 on mismatch')
+  .option('--live', 'hỏi lại hệ thống đích từng lô / also ask the target for each batch')
+  .option('--json', 'in JSON / print JSON')
+  .action(async (target: string, o: { live?: boolean; json?: boolean }) => {
+    await withPlatform(async (p) => {
+      const reports = await p.sync.reconcileTarget(CLI, target, { live: !!o.live });
+      await cliAudit(p, 'sync.reconcile', `sync-target:${target}`, { connectors: reports.length });
+      if (o.json) process.stdout.write(JSON.stringify(reports) + '\n');
+      else {
+        if (!reports.length) process.stdout.write(`Chưa có lượt đồng bộ nào tới / no runs to ${target}\n`);
+        for (const r of reports) {
+          process.stdout.write(`${r.matches ? 'KHỚP / MATCH   ' : 'LỆCH / MISMATCH'} connector=${r.connectorId} version=${r.version} run=${r.runStatus}` +
+            ` rows ${r.rows.acknowledged}/${r.rows.expected} batches ${r.batches.acknowledged}/${r.batches.expected}` +
+            ` dead=${r.batches.dead} discarded=${r.batches.discarded} duplicateAcks=${r.batches.duplicateAcks}\n`);
+          for (const m of r.mismatches.slice(0, 20)) process.stdout.write(`    lô/batch ${m.batchNo}: ${m.problem}${m.idempotencyKey ? ` (${m.idempotencyKey})` : ''}\n`);
+        }
+      }
+      if (reports.some((r) => !r.matches)) process.exitCode = 1;
+    });
+  });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof DataDirLockedError) {
