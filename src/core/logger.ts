@@ -5,6 +5,17 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'provdata' },
+    serializers: {
+      // Database errors carry the failed statement's parameters: rows of data, possibly personal.
+      // Keep the code and a bounded message, never the parameters.
+      err: (e: unknown) => {
+        const s = pino.stdSerializers.err(e as Error) as unknown as Record<string, unknown>;
+        for (const k of ['params', 'parameters', 'query', 'values', 'where', 'internalQuery']) delete s[k];
+        if (typeof s.message === 'string' && s.message.length > 2000) s.message = `${s.message.slice(0, 2000)}…`;
+        if (typeof s.stack === 'string' && s.stack.length > 4000) s.stack = `${s.stack.slice(0, 4000)}…`;
+        return s;
+      },
+    },
     redact: {
       paths: [
         'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers["x-csrf-token"]',

@@ -8,6 +8,9 @@ import { PLANNED } from './seed-data.js';
 import { CatalogStore, type DatasetRecord, type FacetRow, type Where } from './store.js';
 import { THEME_CODES, THEMES, euThemeUri, type ThemeCode } from './themes.js';
 
+/** Most columns a dataset may have (the warehouse table needs room for its system columns). */
+const MAX_COLUMNS = 1500;
+
 /** What the catalogue needs from the rest of the platform, given at composition. */
 export interface CatalogDeps {
   dictionary: DictionaryService;
@@ -236,6 +239,10 @@ export class CatalogService {
 
   /** Checks a column schema against itself and the dictionary. @throws AppError VALIDATION_FAILED */
   private async checkColumns(cols: ColumnSpec[]): Promise<void> {
+    // PostgreSQL allows 1,600 columns per table; the warehouse adds its system columns on top.
+    if (cols.length > MAX_COLUMNS) {
+      throw invalid({ vi: `Tập dữ liệu có quá nhiều cột (${cols.length}; tối đa ${MAX_COLUMNS})`, en: `Too many columns (${cols.length}; at most ${MAX_COLUMNS})` });
+    }
     const problems: FieldProblem[] = [];
     const names = new Set<string>();
     const elements = new Map((await this.deps.dictionary.getElements(cols.map((c) => c.elementCode).filter((x): x is string => !!x))).map((e) => [e.code, e]));
