@@ -31,7 +31,8 @@ export const IngestBody = Type.Object(
     mode: Type.Union([Type.Literal('replace'), Type.Literal('append'), Type.Literal('upsert')], { default: 'replace' }),
     validRowsOnly: Type.Boolean({ default: false }),
     sheet: Type.Optional(Type.String({ maxLength: 200 })),
-    mapping: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Union([Type.String({ maxLength: 500 }), Type.Null()]))),
+    // Null first: with coerceTypes, ajv would otherwise turn null ("leave this column empty") into "".
+    mapping: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Union([Type.Null(), Type.String({ maxLength: 500 })]))),
     create: Type.Optional(Type.Boolean()),
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'Tên tập dữ liệu mới (với create) / title of a created dataset' })),
   },

@@ -1,7 +1,5 @@
-import { Readable, pipeline } from 'node:stream';
-import { parse as parseCsv, type Parser } from 'csv-parse';
+import { CsvTokenizer, type CsvRecord } from './csv-tokenizer.js';
 import { decodeBuffer, decodeStream, detectEncoding, type TextEncoding } from './encoding.js';
-import { ParseError } from './errors.js';
 import { gridEvents, type GridRow } from './grid.js';
 import { peekSource, type ByteSource } from './source.js';
 import { tableFromEvents, type Table } from './table.js';
@@ -75,49 +73,35 @@ function countQuoteUse(sample: string, q: string): number {
 }
 
 /**
- * Rewrites CRLF and lone CR as LF. csv-parse counts a CRLF inside a quoted field as two lines,
- * which would shift every later line number; with LF only its counts are exact.
+ * Streams the records of decoded CSV text with the line where each starts, cells trimmed. Records
+ * are handed on in the batches one chunk completes, so that a chunk costs one tokenizer call.
  */
-async function* unixNewlines(chunks: AsyncIterable<string>): AsyncGenerator<string, void, undefined> {
-  let pendingCr = false;
+async function* csvRows(chunks: AsyncIterable<string>, dialect: CsvDialect): AsyncGenerator<GridRow, void, undefined> {
+  const tokenizer = new CsvTokenizer({ delimiter: dialect.delimiter, quote: dialect.quote });
+  const batch: CsvRecord[] = [];
+  const flush = function* (): Generator<GridRow, void, undefined> {
+    for (let r = 0; r < batch.length; r++) {
+      const record = batch[r]!;
+      const cells = record.cells;
+      for (let i = 0; i < cells.length; i++) cells[i] = trimCell(cells[i]!);
+      yield record;
+    }
+    batch.length = 0;
+  };
   for await (const chunk of chunks) {
-    let text: string = pendingCr ? `\r${chunk}` : chunk;
-    pendingCr = text.endsWith('\r');
-    if (pendingCr) text = text.slice(0, -1);
-    if (text !== '') yield text.replace(/\r\n?/gu, '\n');
+    tokenizer.push(chunk, batch);
+    yield* flush();
   }
-  if (pendingCr) yield '\n';
+  tokenizer.end(batch);
+  yield* flush();
 }
 
-async function* csvRows(chunks: AsyncIterable<string>, dialect: CsvDialect): AsyncGenerator<GridRow, void, undefined> {
-  const parser: Parser = parseCsv({
-    delimiter: dialect.delimiter,
-    quote: dialect.quote,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    info: true,
-  });
-  const input = Readable.from(unixNewlines(chunks), { objectMode: false, encoding: 'utf8' });
-  const records = pipeline(input, parser, () => {
-    // Errors reach the consumer through the parser's async iterator.
-  });
-  let lastEnd = 0;
-  let lastEmpty = 0;
-  try {
-    for await (const item of records as AsyncIterable<{ record: string[]; info: { lines: number; empty_lines: number } }>) {
-      const start = lastEnd + 1 + (item.info.empty_lines - lastEmpty);
-      lastEnd = item.info.lines;
-      lastEmpty = item.info.empty_lines;
-      yield { line: start, cells: item.record.map((c) => c.trim()) };
-    }
-  } catch (error) {
-    if (error instanceof ParseError) throw error;
-    throw new ParseError('PARSE_INVALID_CSV', `The CSV file could not be read: ${(error as Error).message}`, { line: lastEnd + 1 }, { cause: error });
-  } finally {
-    input.destroy();
-    parser.destroy();
-  }
+/** `trim()`, skipped for the usual cell that starts and ends with a visible ASCII character. */
+function trimCell(s: string): string {
+  if (s === '') return s;
+  const first = s.charCodeAt(0);
+  const last = s.charCodeAt(s.length - 1);
+  return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? s : s.trim();
 }
 
 /**
@@ -125,7 +109,8 @@ async function* csvRows(chunks: AsyncIterable<string>, dialect: CsvDialect): Asy
  * beneath any title rows, and streams the rows.
  *
  * Throws `ParseError` PARSE_NO_HEADER for a file with no non-empty line; reading the rows throws
- * PARSE_INVALID_CSV when csv-parse gives up, or the source's own error.
+ * PARSE_INVALID_CSV for a quoted field never closed, PARSE_LIMIT_EXCEEDED for a record longer than
+ * `MAX_RECORD_CHARS` or wider than `MAX_COLUMNS` (see limits.ts), or the source's own error.
  */
 export async function readCsv(source: ByteSource, options: CsvOptions = {}): Promise<Table> {
   const peeked = await peekSource(source, SNIFF_BYTES);

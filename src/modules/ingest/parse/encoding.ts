@@ -49,6 +49,11 @@ export function detectEncoding(sample: Buffer | Uint8Array): DetectedEncoding {
   }
   if (!hasHigh) return { encoding: 'utf-8', confidence: 0.5, bom: false };
   if (isValidUtf8(bytes)) return { encoding: 'utf-8', confidence: 0.99, bom: false };
+  // UTF-8 text with a few broken bytes is a damaged UTF-8 file, not Windows-1258: say so (the
+  // strict decoder then names the bad bytes) rather than load mojibake. Legacy encodings almost
+  // never form valid multi-byte sequences.
+  const { valid, invalid } = utf8Sequences(bytes);
+  if (valid >= 3 && valid >= 2 * invalid) return { encoding: 'utf-8', confidence: 0.3, bom: false };
 
   const scored = LEGACY_CANDIDATES.map((encoding) => ({ encoding, ...scoreVietnamese(decodeBuffer(bytes, encoding)) }))
     .sort((a, b) => b.score - a.score || b.valid - a.valid);
@@ -89,9 +94,61 @@ function isValidUtf8(bytes: Buffer): boolean {
   return false;
 }
 
+/** Counts well-formed multi-byte UTF-8 sequences and stray high bytes. */
+function utf8Sequences(bytes: Buffer): { valid: number; invalid: number } {
+  let valid = 0;
+  let invalid = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x80) continue;
+    const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    let ok = need > 0;
+    for (let k = 1; ok && k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < 0x80 || c > 0xbf) ok = false;
+    }
+    if (ok) {
+      valid++;
+      i += need;
+    } else {
+      invalid++;
+    }
+  }
+  return { valid, invalid };
+}
+
 interface ChunkDecoder {
   write(chunk: Buffer): string;
   end(): string;
+}
+
+/**
+ * A UTF-8 decoder that refuses invalid bytes instead of turning them into U+FFFD: a file whose
+ * first 64 KiB looked like UTF-8 but that goes on in another encoding must not load as garbage.
+ */
+function strictUtf8Decoder(): ChunkDecoder {
+  const decoder = new TextDecoder('utf-8', { fatal: true }); // strips a BOM
+  let offset = 0;
+  const fail = (error: unknown) =>
+    new ParseError('PARSE_INVALID_ENCODING', `The file is not valid UTF-8 (invalid bytes within bytes ${offset}–${offset + 65536})`, { encoding: 'utf-8', offset }, { cause: error });
+  return {
+    write: (chunk) => {
+      try {
+        const text = decoder.decode(chunk, { stream: true });
+        offset += chunk.length;
+        return text;
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    end: () => {
+      try {
+        return decoder.decode();
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+  };
 }
 
 function createChunkDecoder(encoding: TextEncoding): ChunkDecoder {
@@ -137,13 +194,14 @@ const MAX_CARRY = 64 * 1024;
  * tone marks of Windows-1258, VNI modifiers, TCVN3 capitals) needs the whole word, so each
  * chunk's last partial word is carried into the next one.
  *
- * Throws `ParseError` PARSE_UNSUPPORTED_ENCODING for an unknown encoding; rethrows errors of the source.
+ * Throws `ParseError` PARSE_UNSUPPORTED_ENCODING for an unknown encoding, PARSE_INVALID_ENCODING for
+ * bytes that are not valid UTF-8 when decoding UTF-8; rethrows errors of the source.
  */
 export async function* decodeStream(
   source: AsyncIterable<Buffer | Uint8Array> | Readable | ByteSource,
   encoding: TextEncoding,
 ): AsyncGenerator<string, void, undefined> {
-  const decoder = createChunkDecoder(encoding);
+  const decoder = encoding === 'utf-8' ? strictUtf8Decoder() : createChunkDecoder(encoding);
   const transform = textTransform(encoding);
   let carry = '';
   for await (const chunk of toByteChunks(source)) {

@@ -2,6 +2,10 @@
 export type ParseErrorCode =
   | 'PARSE_UNSUPPORTED_FORMAT'
   | 'PARSE_UNSUPPORTED_ENCODING'
+  /** Bytes that are not valid in the file's encoding (e.g. a file that is not UTF-8 after a UTF-8 start). */
+  | 'PARSE_INVALID_ENCODING'
+  /** A resource limit: a field, a row's width, or a workbook's inflated size (zip bomb). `details.limit` says which. */
+  | 'PARSE_LIMIT_EXCEEDED'
   | 'PARSE_SHEET_NOT_FOUND'
   | 'PARSE_NO_HEADER'
   | 'PARSE_INVALID_CSV'

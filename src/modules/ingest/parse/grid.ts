@@ -12,6 +12,7 @@
  * rows), so a merge is recognised by its shape: a top cell followed by empty top cells whose
  * bottom cells are filled spans those columns.
  */
+import { MAX_COLUMNS, tooManyColumns } from './limits.js';
 import { normaliseHeaders, type TableEvent } from './table.js';
 import { parseNumber } from './values.js';
 
@@ -181,6 +182,7 @@ export async function* gridEvents(
     while (nonEmptyRows < HEADER_SCAN_ROWS) {
       const next = await iterator.next();
       if (next.done === true) break;
+      if (next.value.cells.length > MAX_COLUMNS) throw tooManyColumns(next.value.cells.length, next.value.line);
       // With a forced header row, rows above it are titles: no need to keep them.
       if (headerRow !== undefined && next.value.line < headerRow) continue;
       scanned.push(next.value);
@@ -198,6 +200,7 @@ export async function* gridEvents(
     for (;;) {
       const next = await iterator.next();
       if (next.done === true) break;
+      if (next.value.cells.length > MAX_COLUMNS) throw tooManyColumns(next.value.cells.length, next.value.line);
       if (nonEmpty(next.value.cells) === 0) continue;
       yield { kind: 'row', line: next.value.line, values: alignCells(next.value.cells, located.firstCol, width) };
     }

@@ -42,13 +42,36 @@ const EXTENSIONS: Record<string, TableFormat | 'xls'> = {
   jsonl: 'ndjson',
 };
 
+const SIGNATURES: ReadonlyArray<[string, string]> = [
+  ['%PDF-', 'a PDF document'],
+  ['\x89PNG', 'a PNG image'],
+  ['\xff\xd8\xff', 'a JPEG image'],
+  ['GIF8', 'a GIF image'],
+  ['\x1f\x8b', 'a gzip archive'],
+  ['Rar!', 'a RAR archive'],
+  ['7z\xbc\xaf', 'a 7-Zip archive'],
+];
+
+/**
+ * What a binary file is, or null for text: known signatures first, then control characters
+ * (text has almost none besides tab and line ends; UTF-16 text is recognised by its encoding).
+ */
+function binaryKind(head: Buffer, encoding: string): string | null {
+  const start = head.subarray(0, 8).toString('latin1');
+  for (const [magic, kind] of SIGNATURES) if (start.startsWith(magic)) return kind;
+  if (encoding === 'utf-16le' || encoding === 'utf-16be' || head.length === 0) return null;
+  let control = 0;
+  for (const b of head) if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) control++;
+  return control > Math.max(2, head.length / 100) ? 'binary data' : null;
+}
+
 /**
  * Decides a file's format from its first bytes and name: a zip signature is XLSX; the OLE
  * signature of old .xls is refused; JSON text is a FeatureCollection (geojson), one object per
  * line (ndjson) or a document (json); anything else is CSV.
  *
- * Throws `ParseError` PARSE_UNSUPPORTED_FORMAT for .xls (BIFF) workbooks and other zip files
- * named as something else than a workbook.
+ * Throws `ParseError` PARSE_UNSUPPORTED_FORMAT for .xls (BIFF) workbooks, other zip files
+ * named as something else than a workbook, and binary files (PDF, images, archives, random bytes).
  */
 export function sniffFormat(head: Buffer, filename?: string): TableFormat {
   const ext = filename?.toLowerCase().match(/\.([a-z0-9]+)$/u)?.[1];
@@ -59,7 +82,10 @@ export function sniffFormat(head: Buffer, filename?: string): TableFormat {
   }
   if (byName === 'xls') throw new ParseError('PARSE_UNSUPPORTED_FORMAT', 'Old Excel .xls workbooks are not supported: save the file as .xlsx', { filename });
   if (byName === 'xlsx') throw new ParseError('PARSE_UNSUPPORTED_FORMAT', 'The file is named as a workbook but is not a zip/XLSX file', { filename });
-  const text = decodeBuffer(head, detectEncoding(head).encoding).trimStart();
+  const detected = detectEncoding(head).encoding;
+  const binary = binaryKind(head, detected);
+  if (binary !== null) throw new ParseError('PARSE_UNSUPPORTED_FORMAT', `The file is not a table but ${binary}`, { filename, detected: binary });
+  const text = decodeBuffer(head, detected).trimStart();
   if (text.startsWith('{') || text.startsWith('[')) {
     if (looksLikeFeatureCollection(text)) return 'geojson';
     if (byName === 'ndjson' || byName === 'json' || byName === 'geojson') return byName;

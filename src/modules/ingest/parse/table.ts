@@ -107,7 +107,8 @@ export async function tableFromEvents(events: AsyncGenerator<TableEvent, void, u
 export function normaliseHeaders(raw: readonly string[]): string[] {
   const seen = new Map<string, number>();
   return raw.map((h, i) => {
-    let name = h.normalize('NFC').replace(/\s+/gu, ' ').trim();
+    // Control characters (NUL from binary junk) cannot be stored as text by PostgreSQL: drop them.
+    let name = h.normalize('NFC').replace(/[\u0000-\u0008\u000e-\u001f\u007f]/gu, '').replace(/\s+/gu, ' ').trim();
     if (name === '') name = `Cột ${i + 1}`;
     const key = name.toLowerCase();
     const count = (seen.get(key) ?? 0) + 1;

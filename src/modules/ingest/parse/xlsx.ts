@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import { repairLegacyText } from './encoding.js';
 import { ParseError } from './errors.js';
 import { gridEvents, type GridRow } from './grid.js';
+import { MAX_COLUMNS, MAX_INFLATE_RATIO, MIN_INFLATE_BUDGET, tooManyColumns } from './limits.js';
 import { peekSource, toByteChunks, toReadable, type ByteSource } from './source.js';
 import { tableFromEvents, type Table } from './table.js';
 import { foldVietnamese, MACHINE_NUMBER_FORMAT } from './values.js';
@@ -33,6 +34,73 @@ interface StreamRow {
 }
 interface StreamWorkbook extends AsyncIterable<StreamWorksheet> {
   model?: unknown;
+}
+
+/** A zip entry as unzipper hands it to exceljs: a PassThrough of inflated bytes. */
+interface ZipEntry {
+  path: string;
+  push(chunk: unknown, encoding?: BufferEncoding): boolean;
+}
+
+/**
+ * Zip-bomb guard. exceljs inflates workbook parts with no limit (shared strings are cached whole,
+ * a sheet stored before them is parked in a temp file), so a 2 MB file could inflate to
+ * gigabytes. This counts the compressed bytes fed in and the inflated bytes every part yields;
+ * past MIN_INFLATE_BUDGET and MAX_INFLATE_RATIO it ends the part early, fails the zip stream so
+ * exceljs stops, and records a PARSE_LIMIT_EXCEEDED that the reader throws.
+ *
+ * It hooks the objects exceljs creates (the zip parser it pipes our input into, and the entries
+ * that parser pushes) because exceljs offers no option for it; bad-input.test.ts checks it holds.
+ */
+class InflationGuard {
+  private compressed = 0;
+  private inflated = 0;
+  error: ParseError | null = null;
+
+  /** Counts the compressed bytes of a source. */
+  async *count(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+    for await (const chunk of chunks) {
+      this.compressed += chunk.length;
+      yield chunk;
+    }
+  }
+
+  /** Watches the zip parser `input` gets piped into (exceljs does `input.pipe(unzip.Parse())`). */
+  watch(input: Readable): void {
+    const pipe = input.pipe.bind(input);
+    input.pipe = (<T extends NodeJS.WritableStream>(dest: T, opts?: { end?: boolean }): T => {
+      const zip = dest as unknown as Readable;
+      const push = zip.push.bind(zip);
+      zip.push = (chunk: unknown, encoding?: BufferEncoding) => {
+        if (typeof chunk === 'object' && chunk !== null && 'path' in chunk && 'push' in chunk) this.watchEntry(chunk as ZipEntry, zip, input);
+        return push(chunk, encoding);
+      };
+      return pipe(dest, opts);
+    }) as typeof input.pipe;
+  }
+
+  private watchEntry(entry: ZipEntry, zip: Readable, input: Readable): void {
+    const push = entry.push.bind(entry);
+    let cut = false;
+    entry.push = (chunk: unknown, encoding?: BufferEncoding) => {
+      if (cut) return false; // the rest of an entry cut short is dropped
+      if (Buffer.isBuffer(chunk)) {
+        this.inflated += chunk.length;
+        if (this.inflated > MIN_INFLATE_BUDGET && this.inflated > MAX_INFLATE_RATIO * this.compressed) {
+          cut = true;
+          this.error = new ParseError('PARSE_LIMIT_EXCEEDED', `The workbook inflates to more than ${MAX_INFLATE_RATIO} times its size (zip bomb?)`, {
+            limit: 'inflated', part: entry.path, inflatedBytes: this.inflated, compressedBytes: this.compressed,
+          });
+          // End the part cleanly (whoever reads it finishes), then stop the zip so exceljs throws.
+          push(null);
+          zip.destroy(this.error);
+          input.destroy();
+          return false;
+        }
+      }
+      return push(chunk, encoding);
+    };
+  }
 }
 
 function createWorkbookReader(input: Readable): StreamWorkbook {
@@ -68,17 +136,21 @@ function asXlsxError(error: unknown): ParseError {
  * worksheet. Throws `ParseError` PARSE_INVALID_XLSX when the content is not a readable workbook.
  */
 export async function listSheets(source: ByteSource): Promise<SheetInfo[]> {
-  const input = toReadable(toByteChunks(source));
+  const guard = new InflationGuard();
+  const input = toReadable(guard.count(toByteChunks(source)));
+  guard.watch(input);
   const workbook = createWorkbookReader(input);
   try {
     for await (const worksheet of workbook) {
       skipSheet(worksheet);
+      if (guard.error) throw guard.error;
       const sheets = sheetsOf(workbook);
       if (sheets !== null) return sheets;
     }
+    if (guard.error) throw guard.error;
     return sheetsOf(workbook) ?? [];
   } catch (error) {
-    throw asXlsxError(error);
+    throw guard.error ?? asXlsxError(error);
   } finally {
     input.destroy();
   }
@@ -131,6 +203,7 @@ export function cellToText(value: unknown, repair = true): string {
 function rowCells(row: StreamRow, repair: boolean): string[] {
   const values = row.values;
   if (!Array.isArray(values)) return [];
+  if (values.length - 1 > MAX_COLUMNS) throw tooManyColumns(values.length - 1, row.number);
   const cells: string[] = [];
   // exceljs rows are 1-based sparse arrays: column A is index 1.
   for (let i = 1; i < values.length; i++) cells.push(cellToText(values[i], repair));
@@ -158,9 +231,11 @@ function matchesSheet(name: string, wanted: string): boolean {
 
 async function* xlsxRows(
   input: Readable,
+  guard: InflationGuard,
   options: XlsxOptions,
   onSheet: (name: string) => void,
 ): AsyncGenerator<GridRow, void, undefined> {
+  guard.watch(input);
   const workbook = createWorkbookReader(input);
   const repair = options.repairLegacy !== false;
   const seen: string[] = [];
@@ -175,13 +250,18 @@ async function* xlsxRows(
         continue;
       }
       onSheet(name);
-      for await (const row of worksheet) yield { line: row.number, cells: rowCells(row, repair) };
+      for await (const row of worksheet) {
+        if (guard.error) throw guard.error;
+        yield { line: row.number, cells: rowCells(row, repair) };
+      }
+      if (guard.error) throw guard.error;
       return;
     }
+    if (guard.error) throw guard.error;
     const available = sheetsOf(workbook)?.map((s) => s.name) ?? seen;
     throw new ParseError('PARSE_SHEET_NOT_FOUND', `No sheet named "${options.sheet ?? ''}"`, { sheet: options.sheet, available });
   } catch (error) {
-    throw asXlsxError(error);
+    throw guard.error ?? asXlsxError(error);
   } finally {
     input.destroy();
   }
@@ -202,7 +282,8 @@ export async function readXlsx(source: ByteSource, options: XlsxOptions = {}): P
     throw new ParseError('PARSE_INVALID_XLSX', 'The file is not an XLSX workbook (no zip signature)');
   }
   let sheet: string | null = null;
-  const rows = xlsxRows(toReadable(peeked.chunks), options, (name) => {
+  const guard = new InflationGuard();
+  const rows = xlsxRows(toReadable(guard.count(peeked.chunks)), guard, options, (name) => {
     sheet = name;
   });
   return tableFromEvents(gridEvents(rows, options.headerRow), () => ({

@@ -1,0 +1,18 @@
+/**
+ * Resource limits of the readers: what a hostile or broken file can cost. Beyond them a reader
+ * throws `ParseError` PARSE_LIMIT_EXCEEDED instead of growing without bound.
+ */
+import { ParseError } from './errors.js';
+
+/** Excel's own width (XFD): a grid wider than this did not come from a spreadsheet. */
+export const MAX_COLUMNS = 16_384;
+/** Longest CSV record, all fields together, in characters (a 50 MB cell is refused, not buffered). */
+export const MAX_RECORD_CHARS = 16 * 1024 * 1024;
+/** A workbook may inflate to this many times the compressed bytes read so far… */
+export const MAX_INFLATE_RATIO = 200;
+/** …once past this many inflated bytes (small workbooks may compress very well). */
+export const MIN_INFLATE_BUDGET = 16 * 1024 * 1024;
+
+export function tooManyColumns(count: number, line?: number): ParseError {
+  return new ParseError('PARSE_LIMIT_EXCEEDED', `A row has ${count} columns; at most ${MAX_COLUMNS} are read`, { limit: 'columns', max: MAX_COLUMNS, ...(line === undefined ? {} : { line }) });
+}
