@@ -21,6 +21,8 @@ import { WarehouseService, warehouseModule, warehouseRoutes } from './modules/wa
 import { IngestService, ingestModule, ingestRoutes } from './modules/ingest/index.js';
 import { FsObjectStore, type ObjectStore } from './core/objects/index.js';
 import { SyncService, syncModule, syncRoutes } from './modules/sync/index.js';
+import { LdopGateway, SharingService, gatewayRoutes, sharingModule, sharingRoutes } from './modules/sharing/index.js';
+import { OpendataService, ckanRoutes, opendataModule, opendataRoutes, seedDemo } from './modules/opendata/index.js';
 
 /** Package root: one level above both src/ (tsx) and dist/ (compiled). */
 export const ROOT = new URL('../', import.meta.url);
@@ -35,7 +37,9 @@ export const MIGRATIONS: MigrationSet[] = [
   { module: catalogModule.name, dir: catalogModule.migrations },
   { module: warehouseModule.name, dir: warehouseModule.migrations },
   { module: ingestModule.name, dir: ingestModule.migrations },
+  { module: sharingModule.name, dir: sharingModule.migrations },
   { module: syncModule.name, dir: syncModule.migrations },
+  { module: opendataModule.name, dir: opendataModule.migrations },
 ];
 
 export interface Platform {
@@ -53,8 +57,14 @@ export interface Platform {
   catalog: CatalogService;
   warehouse: WarehouseService;
   ingest: IngestService;
+  /** LDOP: subsystems, services, agreements, message log. */
+  sharing: SharingService;
+  /** The LDOP gateway (`/ldop/v1/…`). */
+  gateway: LdopGateway;
   /** Synchronisation to the 13 key national databases. */
   sync: SyncService;
+  /** Open data portal: publishing workflow, CKAN API, DCAT-AP catalogue, downloads. */
+  opendata: OpendataService;
   objects: ObjectStore;
   /** Runs pending migrations. */
   migrate(): Promise<MigrationReport>;
@@ -93,8 +103,16 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const objects = new FsObjectStore(path.join(config.dataDir, 'objects'));
     const displayNames = (ids: string[]) => org.displayNames(ids);
     const ingest = new IngestService({ db, config, objects, events, catalog, dictionary, warehouse, displayNames });
+    const sharing = new SharingService({ db, audit, jobs, catalog, dictionary, orgExists, dataDir: config.dataDir });
+    const gateway = new LdopGateway(sharing, warehouse, audit);
+    // A new version of a shared dataset: expose its read service and notify subscribed consumers.
+    events.subscribe('ldop.dataset-published', 'dataset.version.published', (e) => sharing.onDatasetPublished(e));
     const sync = new SyncService({ db, jobs, catalog, warehouse, logger });
     events.subscribe('sync.national', 'dataset.version.published', (e) => sync.onVersionPublished(e.payload));
+    const opendata = new OpendataService({
+      db, catalog, warehouse, dictionary,
+      organisations: async () => (await org.listOrgs()).map((o) => ({ id: o.id, name: o.name, nameEn: o.name_en, kind: o.kind })),
+    });
 
     const app = await createHttp({ config, logger, audit, metrics, resolver: () => org });
 
@@ -117,11 +135,15 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     catalogRoutes(app, catalog);
     warehouseRoutes(app, { warehouse, catalog, dictionary, displayNames });
     await ingestRoutes(app, ingest);
+    sharingRoutes(app, sharing);
+    await gatewayRoutes(app, gateway);
     syncRoutes(app, sync);
+    opendataRoutes(app, opendata);
+    await ckanRoutes(app, opendata);
     await serveWeb(app);
 
     const platform: Platform = {
-      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, objects, sync,
+      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, sharing, gateway, objects, sync, opendata,
       migrate: () => migrate(db, MIGRATIONS),
       async seed() {
         const { wards } = await bundledUnits();
@@ -131,12 +153,21 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
         // planned entries need the agencies seeded above.
         await dictionary.seed((await geo.list()).filter((u) => u.level === 'commune'));
         await catalog.seed();
+        // The living demo of the open data portal: sample open datasets over the real communes.
+        if (config.seedDemo) {
+          const communes = (await geo.list()).filter((u) => u.level === 'commune').map((u) => ({
+            code: u.code, name: u.name, point: u.bbox ? [(u.bbox[0] + u.bbox[2]) / 2, (u.bbox[1] + u.bbox[3]) / 2] as [number, number] : null,
+          }));
+          await seedDemo({ catalog, ingest, opendata, communes });
+        }
         return seeded;
       },
       async close() {
         // Abandon a national sync's request in flight (resumed later with the same keys) so shutdown never waits for it.
         sync.stop();
         await jobs.stop();
+        await sharing.log.settle();
+        await opendata.flush();
         await app.close();
         if (!opts.db) await db.close();
       },

@@ -19,6 +19,13 @@ export const ERROR_CATALOGUE = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, vi: 'Kiểu nội dung không được hỗ trợ', en: 'Unsupported media type' },
   ACCOUNT_LOCKED: { status: 423, vi: 'Tài khoản tạm thời bị khóa', en: 'Account temporarily locked' },
   RATE_LIMITED: { status: 429, vi: 'Quá nhiều yêu cầu, vui lòng thử lại sau', en: 'Too many requests' },
+  // LDOP gateway refusals (docs/ldop.md): stable codes agency systems can act on.
+  INVALID_SUBSYSTEM_CREDENTIAL: { status: 401, vi: 'Khóa hoặc chứng thư của hệ thống không hợp lệ, đã hết hạn hoặc bị thu hồi', en: 'Invalid, expired or revoked subsystem credential' },
+  AGREEMENT_REQUIRED: { status: 403, vi: 'Chưa có thỏa thuận chia sẻ dữ liệu còn hiệu lực', en: 'No active sharing agreement for this service' },
+  FIELD_NOT_ALLOWED: { status: 403, vi: 'Trường dữ liệu nằm ngoài thỏa thuận chia sẻ', en: 'Field not allowed by the sharing agreement' },
+  REPLAYED_REQUEST: { status: 409, vi: 'Mã chống lặp (nonce) đã được dùng', en: 'Request nonce already used' },
+  VOLUME_EXCEEDED: { status: 429, vi: 'Vượt hạn mức số dòng trong ngày của thỏa thuận', en: 'Daily row volume of the agreement exceeded' },
+  UPSTREAM_FAILED: { status: 502, vi: 'Dịch vụ của cơ quan cung cấp không phản hồi đúng', en: 'The provider\'s service failed' },
   INTERNAL: { status: 500, vi: 'Lỗi hệ thống', en: 'Internal error' },
   UNAVAILABLE: { status: 503, vi: 'Dịch vụ tạm thời không sẵn sàng', en: 'Service unavailable' },
 } as const;

@@ -24,6 +24,19 @@ export const PERMISSIONS = {
   'dictionary:approve': ['admin'],
   // Catalogue: stewards describe their agency's datasets, administrators any.
   'catalog:write': ['admin', 'steward'],
+  // National-database sync: stewards run their datasets' connectors; targets (and their tokens) are for administrators.
+  'sync:read': ['admin', 'steward'],
+  'sync:write': ['admin', 'steward'],
+  // LDOP (data sharing): everyone may see the service catalogue and their agency's agreements and
+  // logs; stewards register subsystems, services and requests; they approve for their own agency.
+  'sharing:read': ['admin', 'steward', 'analyst', 'leader', 'viewer'],
+  'sharing:write': ['admin', 'steward'],
+  'sharing:approve': ['admin', 'steward'],
+  // Open data portal: stewards propose their agency's open datasets for publication; administrators
+  // and leaders approve (leaders for their own agency); editors of the application showcase review apps.
+  'opendata:publish': ['admin', 'steward'],
+  'opendata:approve': ['admin', 'leader'],
+  'opendata:editor': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

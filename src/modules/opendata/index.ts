@@ -1,0 +1,13 @@
+import type { Module } from '../../core/module.js';
+
+export { OpendataService, type OpendataDeps, type Organisation, type Publication, SCAN_ROW_LIMIT, CKAN_ROWS_MAX, DATASTORE_ROWS_MAX, KPI_TARGETS } from './service.js';
+export { opendataRoutes } from './routes.js';
+export { ckanRoutes, CKAN_ACTIONS } from './ckan-routes.js';
+export { PiiScanner, CCCD_PROVINCE_CODES, valueKinds, type PiiFinding, type ScanReport } from './pii.js';
+export { seedDemo, DEMO_DATASETS } from './demo.js';
+
+/** The open data portal: publishing workflow, CKAN API, DCAT-AP catalogue, downloads, showcase. */
+export const opendataModule = {
+  name: 'opendata',
+  migrations: new URL('./migrations/', import.meta.url),
+} satisfies Pick<Module, 'name' | 'migrations'>;
