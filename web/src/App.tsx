@@ -9,14 +9,22 @@ import { CataloguePage } from './pages/data/CataloguePage.tsx';
 import { DatasetPage } from './pages/data/DatasetPage.tsx';
 import { QualityPage } from './pages/data/QualityPage.tsx';
 import { UploadWizard } from './pages/data/UploadWizard.tsx';
-import { ROUTE_PATHS, onLinkClick, routeOf, slugOf, useLegacyHashRedirect, usePathname, type Route } from './router.ts';
+import { LdopLayout, NotificationBell } from './components/LdopParts.tsx';
+import { AgreementPage } from './pages/ldop/AgreementPage.tsx';
+import { AgreementsPage } from './pages/ldop/AgreementsPage.tsx';
+import { LogPage } from './pages/ldop/LogPage.tsx';
+import { ServicePage } from './pages/ldop/ServicePage.tsx';
+import { ServicesPage } from './pages/ldop/ServicesPage.tsx';
+import { SystemsPage } from './pages/ldop/SystemsPage.tsx';
+import { ROUTE_PATHS, ldopIdOf, onLinkClick, routeOf, slugOf, useLegacyHashRedirect, usePathname, type Route } from './router.ts';
 
-type NavRoute = 'home' | 'data' | 'openData' | 'ioc' | 'admin' | 'assistant';
+type NavRoute = 'home' | 'data' | 'ldopServices' | 'openData' | 'ioc' | 'admin' | 'assistant';
 
 /** `auth`: shown to signed-in users only (the data warehouse is for agency staff). */
 const NAV: { route: NavRoute; label: MessageKey; long?: MessageKey; auth?: boolean }[] = [
   { route: 'home', label: 'nav.home' },
   { route: 'data', label: 'nav.data', auth: true },
+  { route: 'ldopServices', label: 'nav.ldop', auth: true },
   { route: 'openData', label: 'nav.openData' },
   { route: 'ioc', label: 'nav.ioc', long: 'nav.iocLong' },
   { route: 'admin', label: 'nav.admin' },
@@ -34,10 +42,17 @@ const TITLES: Record<Route, MessageKey> = {
   dataset: 'data.catalogue',
   upload: 'data.upload',
   quality: 'data.quality',
+  ldopServices: 'ldop.services',
+  ldopService: 'ldop.services',
+  ldopAgreements: 'ldop.agreements',
+  ldopAgreement: 'ldop.agreement',
+  ldopSystems: 'ldop.systems',
+  ldopLog: 'ldop.log',
   notFound: 'notFound.title',
 };
 
 const DATA_ROUTES: readonly Route[] = ['data', 'dataset', 'upload', 'quality'];
+const LDOP_ROUTES: readonly Route[] = ['ldopServices', 'ldopService', 'ldopAgreements', 'ldopAgreement', 'ldopSystems', 'ldopLog'];
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n();
@@ -93,7 +108,7 @@ function Header({ route }: { route: Route }) {
   const { t } = useI18n();
   const { state } = useAuth();
   const signedIn = state.status === 'authenticated';
-  const section: Route = DATA_ROUTES.includes(route) ? 'data' : route;
+  const section: Route = DATA_ROUTES.includes(route) ? 'data' : LDOP_ROUTES.includes(route) ? 'ldopServices' : route;
   return (
     <header className="site-header">
       <div className="header-top">
@@ -106,6 +121,7 @@ function Header({ route }: { route: Route }) {
         </a>
         <div className="header-tools">
           <LanguageSwitch />
+          {signedIn && <NotificationBell />}
           <AccountArea />
         </div>
       </div>
@@ -156,6 +172,42 @@ function Page({ route, pathname }: { route: Route; pathname: string }): ReactNod
           <QualityPage />
         </DataLayout>
       );
+    case 'ldopServices':
+      return (
+        <LdopLayout route={route}>
+          <ServicesPage />
+        </LdopLayout>
+      );
+    case 'ldopService':
+      return (
+        <LdopLayout route={route}>
+          <ServicePage id={ldopIdOf(pathname) ?? ''} />
+        </LdopLayout>
+      );
+    case 'ldopAgreements':
+      return (
+        <LdopLayout route={route}>
+          <AgreementsPage />
+        </LdopLayout>
+      );
+    case 'ldopAgreement':
+      return (
+        <LdopLayout route={route}>
+          <AgreementPage id={ldopIdOf(pathname) ?? ''} />
+        </LdopLayout>
+      );
+    case 'ldopSystems':
+      return (
+        <LdopLayout route={route}>
+          <SystemsPage />
+        </LdopLayout>
+      );
+    case 'ldopLog':
+      return (
+        <LdopLayout route={route}>
+          <LogPage />
+        </LdopLayout>
+      );
     case 'home':
       return <HomePage />;
     case 'login':
@@ -182,7 +234,8 @@ export function App() {
   useLegacyHashRedirect();
 
   useEffect(() => {
-    if (route === 'dataset') return; // the dataset page titles itself with the dataset's name
+    // The dataset, service and agreement pages title themselves with their own names.
+    if (route === 'dataset' || route === 'ldopService' || route === 'ldopAgreement') return;
     document.title = route === 'home' ? `${t('app.name')} — ${t('app.tagline')}` : `${t(TITLES[route])} — ${t('app.name')}`;
   }, [route, t]);
 

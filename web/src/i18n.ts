@@ -5,6 +5,7 @@
  */
 import { setApiLanguage } from './api.ts';
 import { dataEn, dataVi } from './data/messages.ts';
+import { ldopEn, ldopVi } from './ldop/messages.ts';
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 
 export type Lang = 'vi' | 'en';
@@ -81,6 +82,7 @@ const vi = {
   'notFound.body': 'Địa chỉ này không tồn tại.',
 
   ...dataVi,
+  ...ldopVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -156,6 +158,7 @@ const en: Record<MessageKey, string> = {
   'notFound.body': 'This address does not exist.',
 
   ...dataEn,
+  ...ldopEn,
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { vi, en };

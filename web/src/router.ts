@@ -4,10 +4,10 @@
  */
 import { useEffect, useSyncExternalStore, type MouseEvent } from 'react';
 
-export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'data' | 'dataset' | 'upload' | 'quality' | 'notFound';
+export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'data' | 'dataset' | 'upload' | 'quality' | 'ldopServices' | 'ldopService' | 'ldopAgreements' | 'ldopAgreement' | 'ldopSystems' | 'ldopLog' | 'notFound';
 
 /** Routes with a fixed path; `dataset` (and `upload` for one dataset) carry a slug, see {@link datasetPath}. */
-export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset'>, string> = {
+export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset' | 'ldopService' | 'ldopAgreement'>, string> = {
   home: '/',
   openData: '/open-data',
   ioc: '/ioc',
@@ -17,11 +17,30 @@ export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset'>, string>
   data: '/data',
   upload: '/data/upload',
   quality: '/data/quality',
+  ldopServices: '/ldop',
+  ldopAgreements: '/ldop/agreements',
+  ldopSystems: '/ldop/systems',
+  ldopLog: '/ldop/log',
 };
 
 const SLUG = '([a-z0-9][a-z0-9-]{1,80})';
 const DATASET_PATH = new RegExp(`^/data/datasets/${SLUG}$`);
 const UPLOAD_PATH = new RegExp(`^/data/upload/${SLUG}$`);
+const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
+const SERVICE_PATH = new RegExp(`^/ldop/services/${UUID}$`, 'i');
+// Notifications from the server link here (`/ldop/agreements/{id}`).
+const AGREEMENT_PATH = new RegExp(`^/ldop/agreements/${UUID}$`, 'i');
+
+/** The page of one LDOP service. */
+export const servicePath = (id: string) => `/ldop/services/${encodeURIComponent(id)}`;
+/** The page of one sharing agreement, with its history. */
+export const agreementPath = (id: string) => `/ldop/agreements/${encodeURIComponent(id)}`;
+
+/** The id of `/ldop/services/:id` or `/ldop/agreements/:id`, else null. */
+export function ldopIdOf(pathname: string): string | null {
+  const path = pathname.replace(/\/+$/, '');
+  return SERVICE_PATH.exec(path)?.[1] ?? AGREEMENT_PATH.exec(path)?.[1] ?? null;
+}
 
 /** The page of one catalogued dataset. */
 export const datasetPath = (slug: string) => `/data/datasets/${encodeURIComponent(slug)}`;
@@ -35,6 +54,8 @@ export function routeOf(pathname: string): Route {
   }
   if (DATASET_PATH.test(path)) return 'dataset';
   if (UPLOAD_PATH.test(path)) return 'upload';
+  if (SERVICE_PATH.test(path)) return 'ldopService';
+  if (AGREEMENT_PATH.test(path)) return 'ldopAgreement';
   return 'notFound';
 }
 
