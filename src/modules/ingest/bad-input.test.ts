@@ -443,7 +443,7 @@ for (const engine of engines()) {
       assert.match(String(r.headers['content-type']), /^application\/problem\+json/);
       assert.equal(r.json().code, 'PAYLOAD_TOO_LARGE');
       assert.match(r.json().detail, /Tệp vượt quá 1 MB/);
-      const n = await p.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest_uploads');
+      const n = await p.db.query<{ n: number }>("SELECT count(*)::int AS n FROM ingest_uploads WHERE filename = 'lon.csv'");
       assert.equal(n.rows[0]!.n, 0);
     });
   });
