@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../core/errors.js';
+import { AppError, ERROR_CATALOGUE, type ErrorCode } from '../../core/errors.js';
 import type { App } from '../../core/http/index.js';
 import { baseUrl } from './routes.js';
 import { ckanValidation, type OpendataService } from './service.js';
@@ -58,34 +58,54 @@ function list(p: Params, k: string): string[] | undefined {
 }
 
 /** Maps a thrown error to CKAN's status and error dictionary (ckan/views/api.py). */
-function ckanError(e: unknown): { status: number; error: Record<string, unknown> } {
+function ckanError(e: unknown): { status: number; code: ErrorCode; error: Record<string, unknown> } {
   if (e instanceof AppError) {
-    if (e.extra.ckanType === 'Search Query Error') return { status: 400, error: { __type: 'Search Query Error', message: e.detail?.en ?? e.message } };
+    if (e.extra.ckanType === 'Search Query Error') return { status: 400, code: 'BAD_REQUEST', error: { __type: 'Search Query Error', message: e.detail?.en ?? e.message } };
     switch (e.code) {
       case 'VALIDATION_FAILED':
       case 'BAD_REQUEST': {
         const fields: Record<string, string[]> = {};
         for (const f of e.extra.errors ?? [{ field: 'message', message: e.detail?.en ?? e.message }]) (fields[f.field] ??= []).push(f.message);
-        return { status: 409, error: { __type: 'Validation Error', ...fields } };
+        return { status: 409, code: 'VALIDATION_FAILED', error: { __type: 'Validation Error', ...fields } };
       }
       case 'NOT_FOUND':
-        return { status: 404, error: { __type: 'Not Found Error', message: e.detail?.en ?? 'Not found' } };
+        return { status: 404, code: 'NOT_FOUND', error: { __type: 'Not Found Error', message: e.detail?.en ?? 'Not found' } };
       case 'UNAUTHENTICATED':
       case 'FORBIDDEN':
       case 'INVALID_API_KEY':
       case 'CSRF_FAILED':
-        return { status: 403, error: { __type: 'Authorization Error', message: `Access denied: ${e.detail?.en ?? e.message}` } };
+        return { status: 403, code: 'FORBIDDEN', error: { __type: 'Authorization Error', message: `Access denied: ${e.detail?.en ?? e.message}` } };
       case 'RATE_LIMITED':
-        return { status: 429, error: { __type: 'Rate Limit Error', message: e.detail?.en ?? 'Too many requests' } };
+        return { status: 429, code: 'RATE_LIMITED', error: { __type: 'Rate Limit Error', message: e.detail?.en ?? 'Too many requests' } };
       default:
         break;
     }
   }
   const fe = e as { statusCode?: number; message?: string; validation?: unknown };
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: 400, error: { __type: 'Validation Error', message: `Bad request: ${String(fe.message ?? '').slice(0, 200)}` } };
+    const code: ErrorCode = fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
+    return { status: fe.statusCode === 413 || fe.statusCode === 415 ? fe.statusCode : 400, code, error: { __type: 'Validation Error', message: `Bad request: ${String(fe.message ?? '').slice(0, 200)}` } };
   }
-  return { status: 500, error: { __type: 'Internal Server Error', message: 'Internal Server Error' } };
+  return { status: 500, code: 'INTERNAL', error: { __type: 'Internal Server Error', message: 'Internal Server Error' } };
+}
+
+/**
+ * A refusal that is both CKAN's envelope and an RFC 9457 problem: CKAN clients read `success` and
+ * `error.__type` from any JSON body, the platform's clients read `type`/`code`, so one body serves both.
+ */
+function refusal(req: FastifyRequest, reply: FastifyReply, status: number, code: ErrorCode, error: Record<string, unknown>, action: string) {
+  return reply.code(status).type('application/problem+json; charset=utf-8').send({
+    help: `${baseUrl(req)}/api/3/action/help_show?name=${encodeURIComponent(action)}`,
+    success: false,
+    error,
+    type: `/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+    title: ERROR_CATALOGUE[code].en,
+    status,
+    code,
+    detail: typeof error.message === 'string' ? error.message : String(error.__type),
+    instance: req.url.split('?')[0],
+    requestId: req.id,
+  });
 }
 
 /** The CKAN key of a request: CKAN's own `Authorization: <token>` (no "Bearer") or `X-CKAN-API-Key`. */
@@ -105,18 +125,17 @@ function ckanKey(req: FastifyRequest): string | null {
 export async function ckanRoutes(app: App, svc: OpendataService): Promise<void> {
   await app.register(async (scope) => {
     scope.setErrorHandler((err, req, reply) => {
-      const { status, error } = ckanError(err);
+      const { status, code, error } = ckanError(err);
       if (status >= 500) req.log.error({ err }, 'ckan action failed');
       if (err instanceof AppError && err.extra.retryAfterSeconds) reply.header('retry-after', String(err.extra.retryAfterSeconds));
-      const action = (req.params as { action?: string } | undefined)?.action ?? '';
-      return reply.code(status).type('application/json; charset=utf-8').send({ help: help(req, action), success: false, error });
+      return refusal(req, reply, status, code, error, (req.params as { action?: string } | undefined)?.action ?? '');
     });
 
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const action = (req.params as { action: string }).action;
       await svc.meter(ckanKey(req), req.ip);
       if (!(CKAN_ACTIONS as readonly string[]).includes(action)) {
-        return reply.code(400).send({ help: help(req, action), success: false, error: { __type: 'Bad Request', message: `Bad request - Action name not known: ${action.slice(0, 80)}` } });
+        return refusal(req, reply, 400, 'BAD_REQUEST', { __type: 'Bad Request', message: `Bad request - Action name not known: ${action.slice(0, 80)}` }, action);
       }
       const params: Params = { ...(req.query as Params), ...(req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Params) : {}) };
       const result = await run(action as Action, params, baseUrl(req));
@@ -127,14 +146,9 @@ export async function ckanRoutes(app: App, svc: OpendataService): Promise<void> 
       params: Type.Object({ action: Type.String({ maxLength: 100 }) }),
       querystring: Type.Object({}, { additionalProperties: true }),
     };
-    // Only the GET form of /api/3/action is in the OpenAPI document: the POST form and the
-    // /api/action alias answer the same actions, and all of them answer in CKAN's envelope rather
-    // than problem+json (CKAN clients parse `success`/`error.__type`), which the platform-wide
-    // problem+json checks over the OpenAPI routes must not expect of them.
     for (const prefix of ['/api/3/action', '/api/action']) {
-      const hide = prefix !== '/api/3/action';
-      scope.get(`${prefix}/:action`, { config: { public: true }, schema: { ...schema, hide } }, handler);
-      scope.post(`${prefix}/:action`, { config: { public: true }, schema: { ...schema, hide: true, body: Type.Optional(Type.Object({}, { additionalProperties: true })) } }, handler);
+      scope.get(`${prefix}/:action`, { config: { public: true }, schema }, handler);
+      scope.post(`${prefix}/:action`, { config: { public: true }, schema: { ...schema, body: Type.Optional(Type.Object({}, { additionalProperties: true })) } }, handler);
     }
   });
 
