@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { listSheets, openTable, ParseError, readXlsx, unicodeToTcvn3, type Table, type TableRow } from './index.js';
 
 async function all(table: Table): Promise<TableRow[]> {
@@ -125,4 +126,25 @@ test('streams a large sheet from a Node stream and can stop early', async () => 
     if (row.line === 3000) break;
   }
   assert.deepEqual(last, { line: 3000, values: ['2999', 'Hộ 2999'] });
+});
+
+test('reads a workbook whose xl/workbook.xml is stored after its sheets, shared strings and relationships', async () => {
+  // Zip entry order is the writer's choice; exceljs' reader crashed ("reading 'sheets'") on this one.
+  const wb = new ExcelJS.Workbook();
+  wb.addWorksheet('Đầu').addRows([['Mã xã', 'Tên xã'], ['21553', 'Quy Nhơn Bắc']]);
+  wb.addWorksheet('Biểu 02').addRows([['Mã xã', 'Dân số'], ['21583', '1.234']]);
+  const zin = await JSZip.loadAsync(Buffer.from(await wb.xlsx.writeBuffer()));
+  const names = Object.keys(zin.files);
+  const first = ['xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml', 'xl/styles.xml'].filter((n) => names.includes(n));
+  const zout = new JSZip();
+  for (const n of [...first, ...names.filter((n) => n !== 'xl/workbook.xml' && !first.includes(n)), 'xl/workbook.xml']) {
+    zout.file(n, await zin.files[n]!.async('nodebuffer'));
+  }
+  const late = await zout.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+  for (const [sheet, expected] of [[undefined, ['21553', 'Quy Nhơn Bắc']], ['Biểu 02', ['21583', '1.234']]] as const) {
+    const t = await openTable(late, { filename: 'bao-cao.xlsx', ...(sheet ? { sheet } : {}) });
+    const rows: string[][] = [];
+    for await (const r of t.rows) rows.push(r.values);
+    assert.deepEqual(rows, [expected]);
+  }
 });

@@ -111,6 +111,20 @@ function createWorkbookReader(input: Readable): StreamWorkbook {
     styles: 'cache', // needed to tell date cells from numbers
     entries: 'ignore',
   });
+  // exceljs parses a worksheet at once when the shared strings and relationships came first, and
+  // then reads `this.model.sheets` — which only exists after xl/workbook.xml. Writers (exceljs
+  // itself, under load) may store workbook.xml after the sheets, and the reader crashed with
+  // "Cannot read properties of undefined (reading 'sheets')". Hiding the relationships until the
+  // workbook part is parsed sends such sheets down exceljs' own deferred path (parsed at the end,
+  // with their names known).
+  let rels: unknown;
+  Object.defineProperty(reader, 'workbookRels', {
+    configurable: true,
+    get: () => ((reader as { model?: unknown }).model ? rels : undefined),
+    set: (v: unknown) => {
+      rels = v;
+    },
+  });
   return reader as StreamWorkbook;
 }
 
