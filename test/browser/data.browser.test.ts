@@ -18,7 +18,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import ExcelJS from 'exceljs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { unicodeToTcvn3 } from '../../src/modules/ingest/parse/index.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const screenshotDir = join(repoRoot, '.tmp', 'screenshots');
@@ -63,6 +65,40 @@ const BAD_CSV = [
 
 const DATASET_SLUG = 'dan-so-xa-thu-nghiem';
 const DATASET_TITLE = 'Dân số theo xã, phường (thử nghiệm)';
+
+
+type Commune = [code: string, name: string, male: number, female: number];
+
+/** A district report in Excel: titles, a merged two-row header, a "(1) (2) …" row, names typed in TCVN3 (.VnTime). */
+async function tcvn3Report(rows: Commune[]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('Dân số');
+  const tcvn = (addr: string, s: string) => {
+    const cell = ws.getCell(addr);
+    cell.value = unicodeToTcvn3(s);
+    cell.font = { name: '.VnTime' };
+  };
+  ws.getCell('A1').value = 'ỦY BAN NHÂN DÂN TỈNH GIA LAI';
+  ws.getCell('A2').value = 'BÁO CÁO DÂN SỐ THEO XÃ, PHƯỜNG NĂM 2025';
+  ws.getCell('A4').value = 'Mã xã';
+  tcvn('B4', 'Tên xã');
+  ws.getCell('C4').value = 'Dân số';
+  ws.getCell('C5').value = 'Nam';
+  ws.getCell('D5').value = 'Nữ';
+  ws.mergeCells('A4:A5');
+  ws.mergeCells('B4:B5');
+  ws.mergeCells('C4:D4');
+  ['(1)', '(2)', '(3)', '(4)'].forEach((t, i) => (ws.getCell(`${'ABCD'[i]}6`).value = t));
+  rows.forEach(([code, name, male, female], i) => {
+    ws.getCell(`A${7 + i}`).value = code;
+    tcvn(`B${7 + i}`, name);
+    ws.getCell(`C${7 + i}`).value = male;
+    ws.getCell(`D${7 + i}`).value = female;
+  });
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 interface Server {
   baseUrl: string;
@@ -361,6 +397,67 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     await page.goto(`${server.baseUrl}/data`);
     await page.getByTestId('catalogue-results').waitFor({ timeout: 15_000 });
     await screenshot(page, 'data-phone-en-catalogue', false);
+
+    assert.deepEqual(problems, []);
+    assertAllLocal(requests);
+    await context.close();
+  });
+  test('a TCVN3 Excel report with a merged two-row header: mapped, refused for a bad code, loaded as version 1, corrected as version 2, compared', { timeout: 300_000 }, async () => {
+    const V1: Commune[] = [['21553', 'Quy Nhơn Bắc', 20100, 21050], ['21583', 'Quy Nhơn', 30500, 31200], ['21589', 'Quy Nhơn Tây', 11000, 11800]];
+    const V2: Commune[] = [['21553', 'Quy Nhơn Bắc', 20100, 21050], ['21583', 'Quy Nhơn', 30900, 31650], ['21640', 'Bồng Sơn', 15000, 15400]];
+    const BAD: Commune[] = [...V1, ['99999', 'Xã Không Có', 1, 1]];
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
+    const requests = recordRequests(context);
+    const page = await context.newPage();
+    const problems = watchPage(page);
+    await login(page, server);
+
+    const upload = async (name: string, rows: Commune[]) => {
+      await page.getByTestId('file-input').setInputFiles({ name, mimeType: XLSX_MIME, buffer: await tcvn3Report(rows) });
+      await waitUploaded(page);
+      await page.getByRole('button', { name: 'Tiếp tục' }).click();
+    };
+    const status = page.getByTestId('ingest-status');
+
+    // First file: the preview shows the merged header and the TCVN3 names in Unicode; a bad code refuses the load.
+    await page.goto(`${server.baseUrl}/data/upload`);
+    await upload('bao-cao-dan-so.xlsx', BAD);
+    const preview = page.getByTestId('preview-table');
+    await preview.waitFor();
+    const previewText = (await preview.innerText()).normalize('NFC');
+    assert.match(previewText, /Dân số - Nam/);
+    assert.match(previewText, /Quy Nhơn Bắc/);
+    assert.doesNotMatch(previewText, /\(1\)/, 'the column-number row is not data');
+    await screenshot(page, 'data-desktop-vi-xlsx-preview');
+    await page.getByRole('button', { name: 'Tiếp tục' }).click();
+    await page.getByLabel('Tạo tập dữ liệu mới từ tệp này').check();
+    await page.getByLabel('Tên tập dữ liệu').fill('Dân số theo xã (báo cáo Excel)');
+    await page.getByLabel('Mã định danh (slug)').fill('dan-so-bao-cao-excel');
+    await page.getByTestId('mapping-table').waitFor();
+    await page.getByRole('button', { name: 'Kiểm tra và nạp' }).click();
+    await status.waitFor({ timeout: 60_000 });
+    assert.match(await status.innerText(), /Bị từ chối/);
+    assert.match((await page.getByTestId('rejects-table').innerText()).normalize('NFC'), /99999.*không có trong danh mục/s);
+
+    // The corrected file becomes version 1, the next report version 2.
+    for (const [file, rows, version] of [['bao-cao-dan-so-sua.xlsx', V1, 1], ['bao-cao-dan-so-2026.xlsx', V2, 2]] as const) {
+      await page.goto(`${server.baseUrl}/data/upload/dan-so-bao-cao-excel`);
+      await upload(file, rows);
+      await page.getByTestId('preview-table').waitFor();
+      await page.getByRole('button', { name: 'Tiếp tục' }).click();
+      await page.getByTestId('mapping-table').waitFor();
+      await page.getByRole('button', { name: 'Kiểm tra và nạp' }).click();
+      await status.waitFor({ timeout: 60_000 });
+      assert.equal((await status.innerText()).trim(), `Đã nạp phiên bản ${version}`);
+    }
+
+    // The dataset page compares the two versions: Quy Nhơn's figures changed, Quy Nhơn Tây left, Bồng Sơn joined.
+    await page.getByTestId('open-dataset').click();
+    await page.getByTestId('rows-table').waitFor({ timeout: 15_000 });
+    assert.match((await page.getByTestId('rows-table').innerText()).normalize('NFC'), /Bồng Sơn/);
+    await page.getByRole('button', { name: 'So sánh', exact: true }).click();
+    await page.getByTestId('diff-result').getByText('Thêm 2 dòng, bớt 2 dòng, thay đổi 0 dòng.').waitFor({ timeout: 15_000 });
+    await screenshot(page, 'data-desktop-vi-xlsx-diff');
 
     assert.deepEqual(problems, []);
     assertAllLocal(requests);
