@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
+import { inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { repairLegacyText } from './encoding.js';
 import { ParseError } from './errors.js';
 import { gridEvents, type GridRow } from './grid.js';
@@ -103,6 +105,100 @@ class InflationGuard {
   }
 }
 
+
+/** Workbooks up to this compressed size are put in canonical part order before exceljs reads them. */
+const REORDER_MAX_BYTES = 64 * 1024 * 1024;
+/** …and inflate to at most this much (bigger ones stream unchanged). */
+const REORDER_MAX_INFLATED = 96 * 1024 * 1024;
+
+/** Where a part must come for exceljs' streaming reader to parse sheets as they arrive. */
+function partRank(path: string): number {
+  if (path === '[Content_Types].xml') return 0;
+  if (path === '_rels/.rels') return 1;
+  if (path === 'xl/_rels/workbook.xml.rels') return 2;
+  if (path === 'xl/workbook.xml') return 3;
+  if (path === 'xl/sharedStrings.xml') return 4;
+  if (path === 'xl/styles.xml') return 5;
+  if (/^xl\/worksheets\/sheet\d+\.xml$/.test(path)) return 7;
+  return 6;
+}
+
+/**
+ * exceljs' streaming reader parks a worksheet that comes before the shared strings or the
+ * workbook relationships in a temp file, and then, racing with the end of the zip stream, may drop
+ * the part that comes last — losing the shared strings (empty text cells) or the sheet names.
+ * Writers order parts as they like (exceljs itself stores sharedStrings.xml after the sheets), so a
+ * workbook of reasonable size is re-packed here, uncompressed, with the parts a sheet needs first.
+ * Inflating is bounded like the streaming zip-bomb guard; bigger or unreadable files pass unchanged
+ * (exceljs then reports what is wrong with them).
+ */
+async function* canonicalPartOrder(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+  const it = chunks[Symbol.asyncIterator]();
+  const held: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await it.next();
+    if (next.done === true) break;
+    held.push(next.value);
+    size += next.value.length;
+    if (size > REORDER_MAX_BYTES) {
+      yield* held;
+      for (let n = await it.next(); n.done !== true; n = await it.next()) yield n.value;
+      return;
+    }
+  }
+  const whole = Buffer.concat(held);
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(whole, { checkCRC32: false });
+  } catch {
+    yield* held;
+    return;
+  }
+  const parts = Object.values(zip.files).filter((f) => !f.dir);
+  const ranks = parts.map((f) => partRank(f.name));
+  if (ranks.every((r, i) => i === 0 || r >= ranks[i - 1]!)) {
+    yield* held;
+    return;
+  }
+  // Re-packing holds the parts in memory: only for workbooks that inflate to a modest size. The
+  // declared sizes decide up front; counting while inflating catches parts that lie about theirs.
+  const budget = Math.min(REORDER_MAX_INFLATED, Math.max(MIN_INFLATE_BUDGET, MAX_INFLATE_RATIO * whole.length));
+  const declared = parts.reduce((sum, f) => sum + ((f as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0), 0);
+  if (declared > budget) {
+    yield* held;
+    return;
+  }
+  let inflated = 0;
+  const out = new JSZip();
+  for (const f of [...parts].sort((a, b) => partRank(a.name) - partRank(b.name))) {
+    // Inflate with zlib's own output cap, so a part lying about its size cannot take memory.
+    const data = (f as unknown as { _data?: { compressedContent?: Uint8Array; compression?: { magic?: string } } })._data;
+    const magic = data?.compression?.magic;
+    let content: Buffer;
+    try {
+      if (!data?.compressedContent || (magic !== '\x08\x00' && magic !== '\x00\x00')) throw new Error('unsupported part');
+      content = magic === '\x00\x00'
+        ? Buffer.from(data.compressedContent)
+        : inflateRawSync(data.compressedContent, { maxOutputLength: Math.max(1, budget - inflated) });
+    } catch {
+      // A zip bomb, a damaged part or an unusual method: pass the original bytes on, for the
+      // streaming guard and exceljs to refuse with their own errors.
+      yield* held;
+      return;
+    }
+    inflated += content.length;
+    if (inflated > budget) {
+      yield* held;
+      return;
+    }
+    out.file(f.name, content, { date: f.date });
+  }
+  const packed = await out.generateAsync({ type: 'nodebuffer', compression: 'STORE' });
+  // In slices, like the file it replaces: the streaming guard weighs inflation against bytes read so far.
+  for (let i = 0; i < packed.length; i += 64 * 1024) yield packed.subarray(i, i + 64 * 1024);
+}
+
 function createWorkbookReader(input: Readable): StreamWorkbook {
   const reader: unknown = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
@@ -151,7 +247,7 @@ function asXlsxError(error: unknown): ParseError {
  */
 export async function listSheets(source: ByteSource): Promise<SheetInfo[]> {
   const guard = new InflationGuard();
-  const input = toReadable(guard.count(toByteChunks(source)));
+  const input = toReadable(guard.count(canonicalPartOrder(toByteChunks(source))));
   guard.watch(input);
   const workbook = createWorkbookReader(input);
   try {
@@ -297,7 +393,7 @@ export async function readXlsx(source: ByteSource, options: XlsxOptions = {}): P
   }
   let sheet: string | null = null;
   const guard = new InflationGuard();
-  const rows = xlsxRows(toReadable(guard.count(peeked.chunks)), guard, options, (name) => {
+  const rows = xlsxRows(toReadable(guard.count(canonicalPartOrder(peeked.chunks))), guard, options, (name) => {
     sheet = name;
   });
   return tableFromEvents(gridEvents(rows, options.headerRow), () => ({
