@@ -16,7 +16,10 @@ import { LogPage } from './pages/ldop/LogPage.tsx';
 import { ServicePage } from './pages/ldop/ServicePage.tsx';
 import { ServicesPage } from './pages/ldop/ServicesPage.tsx';
 import { SystemsPage } from './pages/ldop/SystemsPage.tsx';
-import { ROUTE_PATHS, ldopIdOf, onLinkClick, routeOf, slugOf, useLegacyHashRedirect, usePathname, type Route } from './router.ts';
+import { PortalDataset } from './pages/portal/PortalDataset.tsx';
+import { PortalHome } from './pages/portal/PortalHome.tsx';
+import { PortalSearch } from './pages/portal/PortalSearch.tsx';
+import { ROUTE_PATHS, ldopIdOf, onLinkClick, portalSlugOf, routeOf, slugOf, useLegacyHashRedirect, usePathname, type Route } from './router.ts';
 
 type NavRoute = 'home' | 'data' | 'ldopServices' | 'openData' | 'ioc' | 'admin' | 'assistant';
 
@@ -34,6 +37,8 @@ const NAV: { route: NavRoute; label: MessageKey; long?: MessageKey; auth?: boole
 const TITLES: Record<Route, MessageKey> = {
   home: 'nav.home',
   openData: 'nav.openData',
+  openDataSearch: 'portal.search',
+  openDataset: 'nav.openData',
   ioc: 'nav.iocLong',
   admin: 'nav.admin',
   assistant: 'nav.assistant',
@@ -52,6 +57,7 @@ const TITLES: Record<Route, MessageKey> = {
 };
 
 const DATA_ROUTES: readonly Route[] = ['data', 'dataset', 'upload', 'quality'];
+const PORTAL_ROUTES: readonly Route[] = ['openData', 'openDataSearch', 'openDataset'];
 const LDOP_ROUTES: readonly Route[] = ['ldopServices', 'ldopService', 'ldopAgreements', 'ldopAgreement', 'ldopSystems', 'ldopLog'];
 
 function LanguageSwitch() {
@@ -108,7 +114,7 @@ function Header({ route }: { route: Route }) {
   const { t } = useI18n();
   const { state } = useAuth();
   const signedIn = state.status === 'authenticated';
-  const section: Route = DATA_ROUTES.includes(route) ? 'data' : LDOP_ROUTES.includes(route) ? 'ldopServices' : route;
+  const section: Route = DATA_ROUTES.includes(route) ? 'data' : LDOP_ROUTES.includes(route) ? 'ldopServices' : PORTAL_ROUTES.includes(route) ? 'openData' : route;
   return (
     <header className="site-header">
       <div className="header-top">
@@ -213,7 +219,11 @@ function Page({ route, pathname }: { route: Route; pathname: string }): ReactNod
     case 'login':
       return <LoginPage />;
     case 'openData':
-      return <PlaceholderPage title="nav.openData" description="placeholder.openData" />;
+      return <PortalHome />;
+    case 'openDataSearch':
+      return <PortalSearch />;
+    case 'openDataset':
+      return <PortalDataset slug={portalSlugOf(pathname) ?? ''} />;
     case 'ioc':
       return <PlaceholderPage title="nav.iocLong" description="placeholder.ioc" />;
     case 'admin':
@@ -235,7 +245,7 @@ export function App() {
 
   useEffect(() => {
     // The dataset, service and agreement pages title themselves with their own names.
-    if (route === 'dataset' || route === 'ldopService' || route === 'ldopAgreement') return;
+    if (route === 'dataset' || route === 'openDataset' || route === 'ldopService' || route === 'ldopAgreement') return;
     document.title = route === 'home' ? `${t('app.name')} — ${t('app.tagline')}` : `${t(TITLES[route])} — ${t('app.name')}`;
   }, [route, t]);
 

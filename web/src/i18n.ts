@@ -6,6 +6,7 @@
 import { setApiLanguage } from './api.ts';
 import { dataEn, dataVi } from './data/messages.ts';
 import { ldopEn, ldopVi } from './ldop/messages.ts';
+import { portalEn, portalVi } from './portal/messages.ts';
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 
 export type Lang = 'vi' | 'en';
@@ -83,6 +84,7 @@ const vi = {
 
   ...dataVi,
   ...ldopVi,
+  ...portalVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -159,6 +161,7 @@ const en: Record<MessageKey, string> = {
 
   ...dataEn,
   ...ldopEn,
+  ...portalEn,
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { vi, en };

@@ -4,12 +4,13 @@
  */
 import { useEffect, useSyncExternalStore, type MouseEvent } from 'react';
 
-export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'data' | 'dataset' | 'upload' | 'quality' | 'ldopServices' | 'ldopService' | 'ldopAgreements' | 'ldopAgreement' | 'ldopSystems' | 'ldopLog' | 'notFound';
+export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'data' | 'dataset' | 'upload' | 'quality' | 'ldopServices' | 'ldopService' | 'ldopAgreements' | 'ldopAgreement' | 'ldopSystems' | 'ldopLog' | 'openDataSearch' | 'openDataset' | 'notFound';
 
 /** Routes with a fixed path; `dataset` (and `upload` for one dataset) carry a slug, see {@link datasetPath}. */
-export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset' | 'ldopService' | 'ldopAgreement'>, string> = {
+export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset' | 'ldopService' | 'ldopAgreement' | 'openDataset'>, string> = {
   home: '/',
   openData: '/open-data',
+  openDataSearch: '/open-data/search',
   ioc: '/ioc',
   admin: '/admin',
   assistant: '/assistant',
@@ -42,6 +43,20 @@ export function ldopIdOf(pathname: string): string | null {
   return SERVICE_PATH.exec(path)?.[1] ?? AGREEMENT_PATH.exec(path)?.[1] ?? null;
 }
 
+// The public page of a published dataset; `/du-lieu-mo/:slug` is the landing page the CKAN API and
+// the DCAT catalogue announce, so it opens the same page.
+const PORTAL_DATASET_PATH = new RegExp(`^/open-data/datasets/${SLUG}$`);
+const PORTAL_LANDING_PATH = new RegExp(`^/du-lieu-mo/${SLUG}$`);
+
+/** The open data portal's page of one published dataset. */
+export const portalDatasetPath = (slug: string) => `/open-data/datasets/${encodeURIComponent(slug)}`;
+
+/** The slug of `/open-data/datasets/:slug` or `/du-lieu-mo/:slug`, else null. */
+export function portalSlugOf(pathname: string): string | null {
+  const path = pathname.replace(/\/+$/, '');
+  return PORTAL_DATASET_PATH.exec(path)?.[1] ?? PORTAL_LANDING_PATH.exec(path)?.[1] ?? null;
+}
+
 /** The page of one catalogued dataset. */
 export const datasetPath = (slug: string) => `/data/datasets/${encodeURIComponent(slug)}`;
 /** The upload wizard, loading into one dataset. */
@@ -53,6 +68,7 @@ export function routeOf(pathname: string): Route {
     if (routePath === path) return route as Route;
   }
   if (DATASET_PATH.test(path)) return 'dataset';
+  if (PORTAL_DATASET_PATH.test(path) || PORTAL_LANDING_PATH.test(path)) return 'openDataset';
   if (UPLOAD_PATH.test(path)) return 'upload';
   if (SERVICE_PATH.test(path)) return 'ldopService';
   if (AGREEMENT_PATH.test(path)) return 'ldopAgreement';

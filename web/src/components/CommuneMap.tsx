@@ -3,7 +3,7 @@
  * sprite (the province's network may be closed), so names appear in a hover tooltip rather than as
  * map labels.
  */
-import { Map as MapLibreMap, NavigationControl, setWorkerUrl, type MapLayerMouseEvent, type StyleSpecification } from 'maplibre-gl';
+import { Map as MapLibreMap, NavigationControl, setWorkerUrl, type ExpressionSpecification, type MapLayerMouseEvent, type StyleSpecification } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 // The bundled MapLibre would look for its worker next to itself; Vite hashes and moves files, so the
 // worker is emitted as an asset and its URL handed over explicitly.
@@ -55,16 +55,33 @@ interface Hover {
 
 export interface CommuneMapProps {
   collection: CommuneCollection;
-  selected: { code: string; bbox: BBox } | null;
-  onSelect: (code: string | null) => void;
+  selected?: { code: string; bbox: BBox } | null;
+  onSelect?: (code: string | null) => void;
+  /** A choropleth: the fill colour of each commune code (communes not listed are grey). */
+  fillColors?: Record<string, string> | null;
+  /** The map's accessible name (default: the communes of the province). */
+  label?: string;
+  /** Shown after the kind and code in the tooltip, e.g. the mapped value. */
+  describe?: (code: string) => string | null;
 }
 
-export function CommuneMap({ collection, selected, onSelect }: CommuneMapProps) {
+const NO_VALUE = '#e5e7eb';
+
+/** The fill colour expression: by kind (xã/phường), or the choropleth's colour per commune code. */
+function fillColor(colors: Record<string, string> | null | undefined): ExpressionSpecification | string {
+  if (!colors) return ['match', ['get', 'kind'], 'phuong', KIND_COLOURS.phuong, KIND_COLOURS.xa];
+  const pairs = Object.entries(colors).flat();
+  return pairs.length > 0 ? (['match', ['get', 'code'], ...pairs, NO_VALUE] as unknown as ExpressionSpecification) : NO_VALUE;
+}
+
+export function CommuneMap({ collection, selected = null, onSelect, fillColors, label, describe }: CommuneMapProps) {
   const { t, lang } = useI18n();
   const containerRef = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MapLibreMap | null>(null);
   const onSelectRef = useRef(onSelect);
   onSelectRef.current = onSelect;
+  const fillColorsRef = useRef(fillColors);
+  fillColorsRef.current = fillColors;
   const [loaded, setLoaded] = useState(false);
   const [failed, setFailed] = useState(false);
   const [hover, setHover] = useState<Hover | null>(null);
@@ -119,14 +136,14 @@ export function CommuneMap({ collection, selected, onSelect }: CommuneMapProps) 
         type: 'fill',
         source: SOURCE,
         paint: {
-          'fill-color': ['match', ['get', 'kind'], 'phuong', KIND_COLOURS.phuong, KIND_COLOURS.xa],
+          'fill-color': fillColor(fillColorsRef.current),
           'fill-opacity': [
             'case',
             ['boolean', ['feature-state', 'selected'], false],
-            0.75,
+            fillColorsRef.current ? 0.95 : 0.75,
             ['boolean', ['feature-state', 'hover'], false],
-            0.6,
-            0.32,
+            fillColorsRef.current ? 1 : 0.6,
+            fillColorsRef.current ? 0.85 : 0.32,
           ],
         },
       });
@@ -190,7 +207,7 @@ export function CommuneMap({ collection, selected, onSelect }: CommuneMapProps) 
     map.on('click', FILL, (event) => {
       showTooltip(event);
       const code = (event.features?.[0]?.properties as Partial<CommuneProperties> | undefined)?.code;
-      if (code) onSelectRef.current(code);
+      if (code) onSelectRef.current?.(code);
     });
 
     return () => {
@@ -200,6 +217,13 @@ export function CommuneMap({ collection, selected, onSelect }: CommuneMapProps) 
       map.remove();
     };
   }, [collection]);
+
+  // A new choropleth (other data, other measure) repaints the communes without rebuilding the map.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !loaded || !map.getLayer(FILL)) return;
+    map.setPaintProperty(FILL, 'fill-color', fillColor(fillColors));
+  }, [fillColors, loaded]);
 
   // Selecting a commune (from the map or the list) highlights it and zooms to it; clearing the
   // selection goes back to the whole province (where the map starts, so no move on first load).
@@ -233,7 +257,7 @@ export function CommuneMap({ collection, selected, onSelect }: CommuneMapProps) 
         data-testid="commune-map"
         data-loaded={loaded ? 'true' : 'false'}
         role="region"
-        aria-label={t('home.mapLabel', { total })}
+        aria-label={label ?? t('home.mapLabel', { total })}
       />
       {!loaded && !failed && (
         <p className="map-status" role="status">
@@ -257,6 +281,7 @@ export function CommuneMap({ collection, selected, onSelect }: CommuneMapProps) 
             {lang === 'en' && hover.commune.nameEn ? `${hover.commune.nameEn} · ` : ''}
             {t(hover.commune.kind === 'phuong' ? 'kind.phuong' : 'kind.xa')} · {t('home.code')} {hover.commune.code}
           </span>
+          {describe && <span>{describe(hover.commune.code)}</span>}
         </div>
       )}
     </div>
