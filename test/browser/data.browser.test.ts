@@ -203,7 +203,7 @@ async function chooseFile(page: Page, name: string, content: string): Promise<vo
 }
 
 async function waitUploaded(page: Page): Promise<void> {
-  await page.locator('[data-testid=upload-progress][data-percent="100"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid=upload-progress][data-percent="100"]').waitFor({ timeout: 60_000 });
   const text = await page.getByTestId('upload-percent').innerText();
   assert.match(text, /^100%/, `progress text: ${text}`);
 }
@@ -237,7 +237,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     await page.getByLabel('Tìm tập dữ liệu').fill('san luong');
     const results = page.getByTestId('catalogue-results');
     const card = results.locator('article', { hasText: 'Sản lượng' }).first();
-    await card.waitFor({ timeout: 15_000 });
+    await card.waitFor({ timeout: 45_000 });
     assert.match(await card.getByTestId('status-tag').innerText(), /Kế hoạch/);
     assert.ok((await page.locator('.facet input[type=checkbox]').count()) > 0, 'facet checkboxes are shown');
     await screenshot(page, 'data-desktop-vi-catalogue');
@@ -277,9 +277,9 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
 
     // The dataset page shows the steward's title, the rows with their Vietnamese text and numbers, and lineage.
     await page.getByTestId('open-dataset').click();
-    await page.getByRole('heading', { name: DATASET_TITLE, level: 1 }).waitFor({ timeout: 15_000 });
+    await page.getByRole('heading', { name: DATASET_TITLE, level: 1 }).waitFor({ timeout: 45_000 });
     const rows = page.getByTestId('rows-table');
-    await rows.waitFor({ timeout: 15_000 });
+    await rows.waitFor({ timeout: 45_000 });
     const rowsText = await rows.innerText();
     for (const name of ['Phường Quy Nhơn Bắc', 'Phường Quy Nhơn', 'Xã Đak Đoa', 'Xã Chư A Thai']) {
       assert.ok(rowsText.normalize('NFC').includes(name), `rows show ${name}`);
@@ -322,13 +322,13 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     assert.match((await rejects.innerText()).normalize('NFC'), /not in code list/);
     await screenshot(page, 'data-desktop-en-result-refused');
     await page.getByTestId('open-dataset').click();
-    await page.getByTestId('rows-table').waitFor({ timeout: 15_000 });
+    await page.getByTestId('rows-table').waitFor({ timeout: 45_000 });
     assert.match(await page.getByTestId('rows-table').innerText(), /1,234,567/);
     await page.getByText('Valid', { exact: true }).first().waitFor();
     await screenshot(page, 'data-desktop-en-dataset');
     await page.getByRole('navigation', { name: 'Data warehouse sections' }).getByRole('link', { name: 'Quality by agency' }).click();
     const agencies = page.getByTestId('agency-quality');
-    await agencies.waitFor({ timeout: 15_000 });
+    await agencies.waitFor({ timeout: 45_000 });
     await screenshot(page, 'data-desktop-en-quality');
 
     assert.deepEqual(problems, []);
@@ -351,7 +351,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     await login(page, server);
     await page.goto(`${server.baseUrl}/data`);
     await page.getByLabel('Tìm tập dữ liệu').fill('san luong cong nghiep');
-    await page.getByTestId('catalogue-results').locator('article', { hasText: 'Sản lượng' }).first().waitFor({ timeout: 15_000 });
+    await page.getByTestId('catalogue-results').locator('article', { hasText: 'Sản lượng' }).first().waitFor({ timeout: 45_000 });
     await screenshot(page, 'data-phone-vi-catalogue');
 
     // The page never scrolls sideways on a phone; wide tables scroll inside their own frame.
@@ -363,7 +363,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     assert.ok((await overflow()) <= 1, 'catalogue fits the phone width');
 
     await page.goto(`${server.baseUrl}/data/datasets/${DATASET_SLUG}`);
-    await page.getByTestId('rows-table').waitFor({ timeout: 15_000 });
+    await page.getByTestId('rows-table').waitFor({ timeout: 45_000 });
     assert.ok((await overflow()) <= 1, 'dataset page fits the phone width');
     await screenshot(page, 'data-phone-vi-dataset');
 
@@ -390,12 +390,12 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     // Two versions now: the dataset page compares them (the same file loaded twice: nothing changed).
     await page.getByTestId('open-dataset').tap();
     await page.getByRole('button', { name: 'Compare' }).tap();
-    await page.getByTestId('diff-result').getByText('0 rows added, 0 removed, 0 changed.').waitFor({ timeout: 15_000 });
+    await page.getByTestId('diff-result').getByText('0 rows added, 0 removed, 0 changed.').waitFor({ timeout: 45_000 });
     assert.ok((await overflow()) <= 1, 'dataset page with a diff fits the phone width');
     await screenshot(page, 'data-phone-en-dataset-diff');
 
     await page.goto(`${server.baseUrl}/data`);
-    await page.getByTestId('catalogue-results').waitFor({ timeout: 15_000 });
+    await page.getByTestId('catalogue-results').waitFor({ timeout: 45_000 });
     await screenshot(page, 'data-phone-en-catalogue', false);
 
     assert.deepEqual(problems, []);
@@ -453,10 +453,10 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
 
     // The dataset page compares the two versions: Quy Nhơn's figures changed, Quy Nhơn Tây left, Bồng Sơn joined.
     await page.getByTestId('open-dataset').click();
-    await page.getByTestId('rows-table').waitFor({ timeout: 15_000 });
+    await page.getByTestId('rows-table').waitFor({ timeout: 45_000 });
     assert.match((await page.getByTestId('rows-table').innerText()).normalize('NFC'), /Bồng Sơn/);
     await page.getByRole('button', { name: 'So sánh', exact: true }).click();
-    await page.getByTestId('diff-result').getByText('Thêm 2 dòng, bớt 2 dòng, thay đổi 0 dòng.').waitFor({ timeout: 15_000 });
+    await page.getByTestId('diff-result').getByText('Thêm 2 dòng, bớt 2 dòng, thay đổi 0 dòng.').waitFor({ timeout: 45_000 });
     await screenshot(page, 'data-desktop-vi-xlsx-diff');
 
     assert.deepEqual(problems, []);

@@ -288,7 +288,7 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     await sections.getByRole('link', { name: 'Dịch vụ' }).click();
     await page.getByLabel('Tìm dịch vụ').fill('ho trong lua');
     const card = page.getByTestId('service-results').locator('article', { hasText: TITLE }).first();
-    await card.waitFor({ timeout: 15_000 });
+    await card.waitFor({ timeout: 45_000 });
     assert.match(await card.innerText(), /Chưa chia sẻ cho cơ quan nào/);
     await screenshot(page, 'ldop-desktop-vi-services');
     await card.getByRole('link', { name: TITLE }).click();
@@ -314,7 +314,7 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     await form.getByLabel('Số dòng tối đa mỗi ngày').fill('5000');
     await screenshot(page, 'ldop-desktop-vi-request-form');
     await form.getByRole('button', { name: 'Gửi yêu cầu' }).click();
-    await page.getByTestId('request-sent').waitFor({ timeout: 15_000 });
+    await page.getByTestId('request-sent').waitFor({ timeout: 45_000 });
     await page.getByTestId('open-agreement').click();
     await page.getByTestId('agreement-history').waitFor();
     agreementUrl = new URL(page.url()).pathname;
@@ -325,7 +325,7 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     // --- Sở NN&MT: the bell shows the request; approve dropping CCCD and masking name and phone.
     await login(page, server, PROVIDER.username);
     const count = page.getByTestId('notifications-count');
-    await count.waitFor({ timeout: 15_000 });
+    await count.waitFor({ timeout: 45_000 });
     assert.equal((await count.innerText()).trim(), '1');
     await page.getByTestId('notifications-bell').click();
     const note = page.getByTestId('notifications-panel').getByTestId('notification').first();
@@ -333,7 +333,7 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     await screenshot(page, 'ldop-desktop-vi-notification', false);
     await note.click();
     const approve = page.getByTestId('approve-form');
-    await approve.waitFor({ timeout: 15_000 });
+    await approve.waitFor({ timeout: 45_000 });
     assert.equal(new URL(page.url()).pathname, agreementUrl);
     assert.equal(await approve.locator('[data-mask="so_cccd"]').isChecked(), true, 'CCCD was not asked in clear: masked, locked');
     assert.equal(await approve.locator('[data-mask="so_cccd"]').isDisabled(), true);
@@ -343,7 +343,7 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     await approve.getByLabel('Ghi chú').fill('Chỉ số liệu cần thiết; che họ tên và số điện thoại');
     await screenshot(page, 'ldop-desktop-vi-approve');
     await approve.getByTestId('approve').click();
-    await page.locator('[data-testid=agreement-status][data-status=active]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid=agreement-status][data-status=active]').waitFor({ timeout: 45_000 });
     const history = page.getByTestId('agreement-history');
     assert.deepEqual(await history.locator('li').evaluateAll((items) => items.map((i) => i.getAttribute('data-action'))), ['requested', 'approved']);
     const masked = await page.getByTestId('agreement-terms').locator('[data-masked=true] code').allInnerTexts();
@@ -377,12 +377,12 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
       }
       await page.goto(`${server.baseUrl}/ldop/log`);
       const row = page.locator(`[data-testid=exchanges] tr[data-exchange="${messageId}"]`);
-      await row.waitFor({ timeout: 15_000 });
+      await row.waitFor({ timeout: 45_000 });
       const text = (await row.innerText()).normalize('NFC');
       assert.match(text, /200/);
       assert.match(text, /\b4\b/);
       assert.match(text, new RegExp(TITLE));
-      await page.locator('[data-testid=signature-status][data-state=valid]').first().waitFor({ timeout: 15_000 });
+      await page.locator('[data-testid=signature-status][data-state=valid]').first().waitFor({ timeout: 45_000 });
       await screenshot(page, `ldop-desktop-vi-log-${who}`);
     }
 
@@ -410,27 +410,27 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
 
     await login(page, server, CONSUMER.username);
     await page.goto(`${server.baseUrl}/ldop`);
-    await page.getByTestId('service-results').waitFor({ timeout: 15_000 });
+    await page.getByTestId('service-results').waitFor({ timeout: 45_000 });
     assert.ok((await noSidewaysScroll(page)) <= 1, 'services fit the phone width');
     await screenshot(page, 'ldop-phone-vi-services', false);
 
     await page.goto(`${server.baseUrl}/ldop/agreements`);
-    await page.getByTestId('agreements-consumer').waitFor({ timeout: 15_000 });
+    await page.getByTestId('agreements-consumer').waitFor({ timeout: 45_000 });
     assert.match(await page.getByTestId('agreements-consumer').innerText(), /Đang hiệu lực/);
     await screenshot(page, 'ldop-phone-vi-agreements', false);
 
     await page.goto(`${server.baseUrl}${agreementUrl}`);
-    await page.getByTestId('agreement-history').waitFor({ timeout: 15_000 });
+    await page.getByTestId('agreement-history').waitFor({ timeout: 45_000 });
     assert.ok((await noSidewaysScroll(page)) <= 1, 'the agreement fits the phone width');
     await screenshot(page, 'ldop-phone-vi-agreement');
 
     await page.goto(`${server.baseUrl}/ldop/systems`);
-    await page.getByTestId('keys-table').waitFor({ timeout: 15_000 });
+    await page.getByTestId('keys-table').waitFor({ timeout: 45_000 });
     assert.ok((await noSidewaysScroll(page)) <= 1, 'systems fit the phone width');
     await screenshot(page, 'ldop-phone-vi-systems');
 
     await page.goto(`${server.baseUrl}/ldop/log`);
-    await page.getByTestId('exchanges').waitFor({ timeout: 15_000 });
+    await page.getByTestId('exchanges').waitFor({ timeout: 45_000 });
     assert.ok((await noSidewaysScroll(page)) <= 1, 'the log fits the phone width (its table scrolls in its frame)');
     await screenshot(page, 'ldop-phone-vi-log');
 

@@ -181,7 +181,7 @@ describe('open data portal in a browser', { skip: browserMissing ? `Chromium not
     await page.getByRole('navigation', { name: 'Điều hướng chính' }).getByRole('link', { name: 'Cổng dữ liệu mở' }).click();
     await page.getByRole('heading', { name: 'Cổng dữ liệu mở', level: 1 }).waitFor();
     const kpi = page.getByTestId('kpi');
-    await kpi.waitFor({ timeout: 15_000 });
+    await kpi.waitFor({ timeout: 45_000 });
     assert.match(await kpi.innerText(), /6\/100/, 'KPI: 6 open datasets against the 2027 target of 100');
     assert.match(await kpi.innerText(), /6\/200/);
     const themes = (await page.getByTestId('theme-counts').innerText()).normalize('NFC');
@@ -195,21 +195,21 @@ describe('open data portal in a browser', { skip: browserMissing ? `Chromium not
     await page.waitForURL(/\/open-data\/search\?q=du\+lich/);
     const results = page.getByTestId('portal-results');
     const card = results.locator('article', { hasText: 'lượt khách du lịch' }).first();
-    await card.waitFor({ timeout: 15_000 });
+    await card.waitFor({ timeout: 45_000 });
     assert.ok((await page.locator('.facet input[type=radio]').count()) > 4, 'facets are shown');
     assert.match((await page.locator('.facet[data-facet=groups]').innerText()).normalize('NFC'), /Du lịch\s*1/);
     await screenshot(page, 'portal-desktop-vi-search');
 
     // The theme facet narrows to the tourism dataset.
     await page.locator('.facet[data-facet=groups]').getByLabel('Du lịch').check();
-    await page.getByTestId('portal-count').getByText('1 tập dữ liệu').waitFor({ timeout: 15_000 });
+    await page.getByTestId('portal-count').getByText('1 tập dữ liệu').waitFor({ timeout: 45_000 });
     await results.getByRole('link', { name: TOURISM_TITLE }).click();
 
     // Dataset page.
-    await page.getByRole('heading', { name: TOURISM_TITLE, level: 1 }).waitFor({ timeout: 15_000 });
+    await page.getByRole('heading', { name: TOURISM_TITLE, level: 1 }).waitFor({ timeout: 45_000 });
     assert.match(page.url(), new RegExp(`/open-data/datasets/${TOURISM_SLUG}$`));
     const preview = page.getByTestId('preview-table');
-    await preview.waitFor({ timeout: 15_000 });
+    await preview.waitFor({ timeout: 45_000 });
     const previewText = (await preview.innerText()).normalize('NFC');
     assert.match(previewText, /Tên xã\/phường/, 'column titles head the preview');
     assert.match(previewText, /Quy Nhơn Bắc/);
@@ -218,7 +218,7 @@ describe('open data portal in a browser', { skip: browserMissing ? `Chromium not
     await page.getByText('Dòng 11–20 trên 135').waitFor();
 
     const chart = page.getByTestId('portal-chart');
-    await chart.waitFor({ timeout: 15_000 });
+    await chart.waitFor({ timeout: 45_000 });
     const marks = await chart.locator('svg rect[data-testid=chart-bar], svg path[data-testid=chart-line]').count();
     assert.ok(marks > 0, 'the chart draws bars or a line');
     await waitMap(page);
@@ -256,7 +256,7 @@ describe('open data portal in a browser', { skip: browserMissing ? `Chromium not
 
     // A time series: new enterprises per month draw a line.
     await page.goto(`${server.baseUrl}/open-data/datasets/mau-doanh-nghiep-dang-ky-moi`);
-    await page.locator('[data-testid=portal-chart][data-kind=time] path[data-testid=chart-line]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid=portal-chart][data-kind=time] path[data-testid=chart-line]').waitFor({ timeout: 45_000 });
     await waitMap(page);
     await screenshot(page, 'portal-desktop-en-timeseries');
 
@@ -271,12 +271,12 @@ describe('open data portal in a browser', { skip: browserMissing ? `Chromium not
     const page = await context.newPage();
     await page.goto(`${server.baseUrl}/open-data/datasets/${HIDDEN_SLUG}`);
     const notFound = page.getByTestId('portal-not-found');
-    await notFound.waitFor({ timeout: 15_000 });
+    await notFound.waitFor({ timeout: 45_000 });
     assert.match((await notFound.innerText()).normalize('NFC'), /Không tìm thấy tập dữ liệu/);
     assert.equal(await page.getByTestId('preview-table').count(), 0);
     // The landing page the CKAN API announces answers the same.
     await page.goto(`${server.baseUrl}/du-lieu-mo/${HIDDEN_SLUG}`);
-    await page.getByTestId('portal-not-found').waitFor({ timeout: 15_000 });
+    await page.getByTestId('portal-not-found').waitFor({ timeout: 45_000 });
     await screenshot(page, 'portal-desktop-vi-not-found');
     for (const format of ['csv', 'json', 'xlsx']) {
       const status = await page.evaluate(async (url) => (await fetch(url)).status, `/api/opendata/datasets/${HIDDEN_SLUG}/download/${format}`);
@@ -294,18 +294,18 @@ describe('open data portal in a browser', { skip: browserMissing ? `Chromium not
     const problems = watchPage(page);
 
     await page.goto(`${server.baseUrl}/open-data`);
-    await page.getByTestId('kpi').waitFor({ timeout: 15_000 });
+    await page.getByTestId('kpi').waitFor({ timeout: 45_000 });
     assert.ok((await overflow(page)) <= 1, 'home fits the phone width');
     await screenshot(page, 'portal-phone-vi-home');
 
     await page.goto(`${server.baseUrl}/open-data/search?q=du%20lich`);
-    await page.getByTestId('portal-results').waitFor({ timeout: 15_000 });
+    await page.getByTestId('portal-results').waitFor({ timeout: 45_000 });
     assert.ok((await overflow(page)) <= 1, 'search fits the phone width');
     await screenshot(page, 'portal-phone-vi-search');
 
     await page.goto(`${server.baseUrl}/open-data/datasets/${TOURISM_SLUG}`);
-    await page.getByTestId('preview-table').waitFor({ timeout: 15_000 });
-    await page.getByTestId('portal-chart').locator('svg').waitFor({ timeout: 15_000 });
+    await page.getByTestId('preview-table').waitFor({ timeout: 45_000 });
+    await page.getByTestId('portal-chart').locator('svg').waitFor({ timeout: 45_000 });
     await waitMap(page);
     assert.ok((await overflow(page)) <= 1, 'dataset page fits the phone width');
     await screenshot(page, 'portal-phone-vi-dataset');
@@ -315,7 +315,7 @@ describe('open data portal in a browser', { skip: browserMissing ? `Chromium not
     assert.ok((await overflow(page)) <= 1, 'dataset page fits the phone width in English');
     await screenshot(page, 'portal-phone-en-dataset');
     await page.goto(`${server.baseUrl}/open-data`);
-    await page.getByTestId('kpi').waitFor({ timeout: 15_000 });
+    await page.getByTestId('kpi').waitFor({ timeout: 45_000 });
     await screenshot(page, 'portal-phone-en-home');
 
     assert.deepEqual(problems, []);
