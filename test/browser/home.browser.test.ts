@@ -295,7 +295,7 @@ describe('home page in a browser', { skip: browserMissing ? `Chromium not found 
     await screenshot(page, 'desktop-en-home');
 
     await nav.getByRole('link', { name: 'Open data' }).click();
-    await page.getByRole('heading', { name: 'Open data' }).waitFor();
+    await page.getByRole('heading', { name: 'Open data', exact: true, level: 1 }).waitFor();
     await screenshot(page, 'desktop-en-open-data');
 
     // Logout sends the CSRF token; the server accepts it and the header offers login again.
