@@ -13,39 +13,14 @@
  * Screenshots go to .tmp/screenshots/ (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumPath, browserMissing, CHROMIUM_ARGS, ensureWebBuild, recordRequests, assertAllLocal, watchPage, screenshot } from './support.js';
 import { unicodeToTcvn3 } from '../../src/modules/ingest/parse/index.js';
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const screenshotDir = join(repoRoot, '.tmp', 'screenshots');
-const chromiumPath = process.env.PROVDATA_CHROMIUM ?? '/usr/bin/chromium';
-const browserRequired = process.env.PROVDATA_REQUIRE_BROWSER === '1';
-const browserMissing = !existsSync(chromiumPath);
-
-if (browserMissing) {
-  const message = `Chromium not found at ${chromiumPath}: browser tests ${browserRequired ? 'FAIL (PROVDATA_REQUIRE_BROWSER=1)' : 'skipped'}. Install it with \`apt-get install -y chromium\` or set PROVDATA_CHROMIUM.`;
-  console.warn(`\n*** ${message}\n`);
-  if (browserRequired) {
-    test('a browser is available (PROVDATA_REQUIRE_BROWSER=1)', () => assert.fail(message));
-  }
-}
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-  '--enable-unsafe-swiftshader',
-];
 
 /** A small report as a commune office would send it: Vietnamese headers, names and 1.234.567-style numbers. */
 const GOOD_CSV = [
@@ -65,7 +40,6 @@ const BAD_CSV = [
 
 const DATASET_SLUG = 'dan-so-xa-thu-nghiem';
 const DATASET_TITLE = 'Dân số theo xã, phường (thử nghiệm)';
-
 
 type Commune = [code: string, name: string, male: number, female: number];
 
@@ -107,20 +81,6 @@ interface Server {
   close(): Promise<void>;
 }
 
-/** Rebuilds web/dist when it is missing or older than the sources, so the test never runs a stale bundle. */
-async function ensureWebBuild(): Promise<void> {
-  const dist = join(repoRoot, 'web', 'dist', 'index.html');
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, entry) => {
-      const path = join(dir, entry.name);
-      return Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-    }, 0);
-  const sourcesChanged = Math.max(newest(join(repoRoot, 'web', 'src')), statSync(join(repoRoot, 'web', 'index.html')).mtimeMs);
-  if (existsSync(dist) && statSync(dist).mtimeMs >= sourcesChanged) return;
-  const { build } = await import('vite');
-  await build({ configFile: join(repoRoot, 'web', 'vite.config.ts'), logLevel: 'warn' });
-}
-
 async function startServer(): Promise<Server> {
   const external = process.env.PROVDATA_BROWSER_BASE_URL;
   if (external) {
@@ -156,37 +116,6 @@ async function startServer(): Promise<Server> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-function recordRequests(context: BrowserContext): string[] {
-  const urls: string[] = [];
-  context.on('request', (request) => urls.push(request.url()));
-  return urls;
-}
-
-function assertAllLocal(urls: string[]): void {
-  const outside = urls.filter((url) => {
-    const { protocol, hostname } = new URL(url);
-    if (protocol === 'data:' || protocol === 'blob:') return false;
-    return hostname !== '127.0.0.1';
-  });
-  assert.deepEqual(outside, [], 'requests left 127.0.0.1');
-  assert.ok(urls.length > 0, 'no request was recorded at all');
-}
-
-/** Page errors, and API answers of 500 or more (a 4xx can be the point of a step). */
-function watchPage(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`${response.status()} ${response.request().method()} ${response.url()}`);
-  });
-  return problems;
-}
-
-async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
-  mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
 }
 
 async function login(page: Page, server: Server): Promise<void> {

@@ -13,40 +13,14 @@
  * Screenshots go to .tmp/screenshots/ (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { area, pointOnFeature } from '@turf/turf';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const screenshotDir = join(repoRoot, '.tmp', 'screenshots');
-const chromiumPath = process.env.PROVDATA_CHROMIUM ?? '/usr/bin/chromium';
-const browserRequired = process.env.PROVDATA_REQUIRE_BROWSER === '1';
-const browserMissing = !existsSync(chromiumPath);
-
-if (browserMissing) {
-  const message = `Chromium not found at ${chromiumPath}: browser tests ${browserRequired ? 'FAIL (PROVDATA_REQUIRE_BROWSER=1)' : 'skipped'}. Install it with \`apt-get install -y chromium\` or set PROVDATA_CHROMIUM.`;
-  console.warn(`\n*** ${message}\n`);
-  if (browserRequired) {
-    test('a browser is available (PROVDATA_REQUIRE_BROWSER=1)', () => assert.fail(message));
-  }
-}
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-  // Recent Chromium only falls back to software WebGL (SwiftShader) when asked; the map needs WebGL.
-  '--enable-unsafe-swiftshader',
-];
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumPath, browserMissing, CHROMIUM_ARGS, ensureWebBuild, recordRequests, assertAllLocal, screenshotDir } from './support.js';
 
 type CommuneFeature = Feature<Polygon | MultiPolygon, { code: string; name: string; nameEn: string; fullName: string; kind: 'xa' | 'phuong' }>;
 
@@ -65,20 +39,6 @@ interface Server {
   adminUser: string;
   adminPassword: string;
   close(): Promise<void>;
-}
-
-/** Rebuilds web/dist when it is missing or older than the sources, so the test never runs a stale bundle. */
-async function ensureWebBuild(): Promise<void> {
-  const dist = join(repoRoot, 'web', 'dist', 'index.html');
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, entry) => {
-      const path = join(dir, entry.name);
-      return Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-    }, 0);
-  const sourcesChanged = Math.max(newest(join(repoRoot, 'web', 'src')), statSync(join(repoRoot, 'web', 'index.html')).mtimeMs);
-  if (existsSync(dist) && statSync(dist).mtimeMs >= sourcesChanged) return;
-  const { build } = await import('vite');
-  await build({ configFile: join(repoRoot, 'web', 'vite.config.ts'), logLevel: 'warn' });
 }
 
 async function startServer(): Promise<Server> {
@@ -117,23 +77,6 @@ async function startServer(): Promise<Server> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Every request the page makes, to prove nothing leaves the provdata server. */
-function recordRequests(context: BrowserContext): string[] {
-  const urls: string[] = [];
-  context.on('request', (request) => urls.push(request.url()));
-  return urls;
-}
-
-function assertAllLocal(urls: string[]): void {
-  const outside = urls.filter((url) => {
-    const { protocol, hostname } = new URL(url);
-    if (protocol === 'data:' || protocol === 'blob:') return false;
-    return hostname !== '127.0.0.1';
-  });
-  assert.deepEqual(outside, [], 'requests left 127.0.0.1');
-  assert.ok(urls.length > 0, 'no request was recorded at all');
 }
 
 /** Browser-side trouble (console errors, failed requests), reported when the map does not load. */

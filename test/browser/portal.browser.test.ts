@@ -12,58 +12,19 @@
  * Screenshots go to .tmp/screenshots/portal-*.png (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const screenshotDir = join(repoRoot, '.tmp', 'screenshots');
-const chromiumPath = process.env.PROVDATA_CHROMIUM ?? '/usr/bin/chromium';
-const browserRequired = process.env.PROVDATA_REQUIRE_BROWSER === '1';
-const browserMissing = !existsSync(chromiumPath);
-
-if (browserMissing) {
-  const message = `Chromium not found at ${chromiumPath}: browser tests ${browserRequired ? 'FAIL (PROVDATA_REQUIRE_BROWSER=1)' : 'skipped'}. Install it with \`apt-get install -y chromium\` or set PROVDATA_CHROMIUM.`;
-  console.warn(`\n*** ${message}\n`);
-  if (browserRequired) {
-    test('a browser is available (PROVDATA_REQUIRE_BROWSER=1)', () => assert.fail(message));
-  }
-}
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-  '--enable-unsafe-swiftshader',
-];
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumPath, browserMissing, CHROMIUM_ARGS, ensureWebBuild, recordRequests, assertAllLocal, watchPage, screenshot } from './support.js';
 
 interface Server {
   baseUrl: string;
   /** Creates a dataset loaded through the ingest service but never proposed for publication (in-process only). */
   createUnpublished(slug: string): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Rebuilds web/dist when it is missing or older than the sources, so the test never runs a stale bundle. */
-async function ensureWebBuild(): Promise<void> {
-  const dist = join(repoRoot, 'web', 'dist', 'index.html');
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, entry) => {
-      const path = join(dir, entry.name);
-      return Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-    }, 0);
-  const sourcesChanged = Math.max(newest(join(repoRoot, 'web', 'src')), statSync(join(repoRoot, 'web', 'index.html')).mtimeMs);
-  if (existsSync(dist) && statSync(dist).mtimeMs >= sourcesChanged) return;
-  const { build } = await import('vite');
-  await build({ configFile: join(repoRoot, 'web', 'vite.config.ts'), logLevel: 'warn' });
 }
 
 async function startServer(): Promise<Server> {
@@ -107,37 +68,6 @@ async function startServer(): Promise<Server> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-function recordRequests(context: BrowserContext): string[] {
-  const urls: string[] = [];
-  context.on('request', (request) => urls.push(request.url()));
-  return urls;
-}
-
-function assertAllLocal(urls: string[]): void {
-  const outside = urls.filter((url) => {
-    const { protocol, hostname } = new URL(url);
-    if (protocol === 'data:' || protocol === 'blob:') return false;
-    return hostname !== '127.0.0.1';
-  });
-  assert.deepEqual(outside, [], 'requests left 127.0.0.1');
-  assert.ok(urls.length > 0, 'no request was recorded at all');
-}
-
-/** Page errors, and API answers of 500 or more (a 4xx can be the point of a step). */
-function watchPage(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`${response.status()} ${response.request().method()} ${response.url()}`);
-  });
-  return problems;
-}
-
-async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
-  mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
 }
 
 const TOURISM_SLUG = 'mau-co-so-luu-tru-du-lich';

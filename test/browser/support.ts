@@ -1,0 +1,81 @@
+/**
+ * What every browser test shares: finding Debian's Chromium (skip without it, fail when
+ * PROVDATA_REQUIRE_BROWSER=1), its launch flags for a closed network, a fresh web build, and the
+ * checks that no request leaves the provdata server and no page error or 5xx happened.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const screenshotDir = join(repoRoot, '.tmp', 'screenshots');
+export const chromiumPath = process.env.PROVDATA_CHROMIUM ?? '/usr/bin/chromium';
+export const browserRequired = process.env.PROVDATA_REQUIRE_BROWSER === '1';
+export const browserMissing = !existsSync(chromiumPath);
+
+if (browserMissing) {
+  const message = `Chromium not found at ${chromiumPath}: browser tests ${browserRequired ? 'FAIL (PROVDATA_REQUIRE_BROWSER=1)' : 'skipped'}. Install it with \`apt-get install -y chromium\` or set PROVDATA_CHROMIUM.`;
+  console.warn(`\n*** ${message}\n`);
+  if (browserRequired) {
+    test('a browser is available (PROVDATA_REQUIRE_BROWSER=1)', () => assert.fail(message));
+  }
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
+  '--enable-unsafe-swiftshader',
+];
+
+/** Rebuilds web/dist when it is missing or older than the sources, so the test never runs a stale bundle. */
+export async function ensureWebBuild(): Promise<void> {
+  const dist = join(repoRoot, 'web', 'dist', 'index.html');
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, entry) => {
+      const path = join(dir, entry.name);
+      return Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }, 0);
+  const sourcesChanged = Math.max(newest(join(repoRoot, 'web', 'src')), statSync(join(repoRoot, 'web', 'index.html')).mtimeMs);
+  if (existsSync(dist) && statSync(dist).mtimeMs >= sourcesChanged) return;
+  const { build } = await import('vite');
+  await build({ configFile: join(repoRoot, 'web', 'vite.config.ts'), logLevel: 'warn' });
+}
+
+export function recordRequests(context: BrowserContext): string[] {
+  const urls: string[] = [];
+  context.on('request', (request) => urls.push(request.url()));
+  return urls;
+}
+
+export function assertAllLocal(urls: string[]): void {
+  const outside = urls.filter((url) => {
+    const { protocol, hostname } = new URL(url);
+    if (protocol === 'data:' || protocol === 'blob:') return false;
+    return hostname !== '127.0.0.1';
+  });
+  assert.deepEqual(outside, [], 'requests left 127.0.0.1');
+  assert.ok(urls.length > 0, 'no request was recorded at all');
+}
+
+/** Page errors, and API answers of 500 or more (a 4xx can be the point of a step). */
+export function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 500) problems.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
+  return problems;
+}
+
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
+}
