@@ -32,6 +32,10 @@ for (const engine of engines()) {
         'Họ và tên': 'ho_ten', 'HO TEN': 'ho_ten', 'Diện tích (km2)': 'dien_tich_km2', 'Dân tộc': 'dan_toc', 'Kinh độ': 'kinh_do',
       });
       assert.equal(m.get('Mã xã')!.codeList, 'communes');
+      // A header alone keeps its remark off; the sub-columns of a merged header bind nothing.
+      assert.equal((await p.dictionary.matchHeaders(['Dân số: người'])).get('Dân số: người')?.code, 'dan_so');
+      const sub = await p.dictionary.matchHeaders(['Mã xã', 'Dân số - Nam', 'Dân số - Nữ', 'Sản lượng (tấn)', 'Sản lượng (triệu đồng)']);
+      assert.deepEqual([...sub.keys()], ['Mã xã']);
       assert.equal(m.get('Số CCCD')!.personalData, 'basic');
       assert.equal(m.get('Dân tộc')!.personalData, 'sensitive');
       const r = await p.app.inject({ method: 'POST', url: '/api/dictionary/match', payload: { headers: ['Mã xã', 'xyz'] } });

@@ -112,9 +112,18 @@ export class DictionaryService {
       if (e.nameEn) put(foldKey(e.nameEn), e, 2);
       for (const a of e.aliases) put(foldKey(a), e, 3);
     }
+    // A shortened key shared by several headers names a group, not one column: "Dân số - Nam" and
+    // "Dân số - Nữ" (a merged two-row header) both shorten to "danso", and neither is the total
+    // population. Such keys bind nothing; the steward maps those columns by hand.
+    const shortened = new Map<string, number>();
+    for (const h of headers) {
+      const [whole, ...rest] = headerKeys(h);
+      for (const k of new Set(rest)) if (k !== whole) shortened.set(k, (shortened.get(k) ?? 0) + 1);
+    }
     const out = new Map<string, DataElement>();
     for (const h of headers) {
-      for (const key of headerKeys(h)) {
+      for (const [i, key] of headerKeys(h).entries()) {
+        if (i > 0 && (shortened.get(key) ?? 0) > 1) continue;
         const hit = index.get(key);
         if (hit) {
           out.set(h, hit.e);
