@@ -36,7 +36,7 @@ function config(): Config {
 /** Opens the platform for a one-shot command (no HTTP listener, no job loop). */
 async function withPlatform<T>(fn: (p: Platform) => Promise<T>, opts: { migrate?: boolean; seed?: boolean } = {}): Promise<T> {
   const cfg = config();
-  const p = await buildApp({ config: cfg, logger: createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel) });
+  const p = await buildApp({ config: cfg, logger: createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, { stderr: true }) });
   try {
     // `migrate` runs them itself, so that its report lists what this run applied.
     if (opts.migrate !== false) {

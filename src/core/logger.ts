@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 
 /** The process logger. Secrets are redacted at the source so no module can log them by mistake. */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, opts: { stderr?: boolean } = {}): Logger {
   return pino({
     level,
     base: { service: 'provdata' },
@@ -23,5 +23,6 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+    // One-shot CLI commands print their result on stdout for scripts; their logs go to stderr.
+  }, opts.stderr ? pino.destination(2) : undefined);
 }
