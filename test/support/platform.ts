@@ -35,22 +35,24 @@ export function noteSkippedEngines(): void {
   }
 }
 
-function hashTree(dir: string, h: ReturnType<typeof createHash>) {
+function hashTree(dir: string, h: ReturnType<typeof createHash>, keep: (file: string) => boolean = () => true) {
   for (const f of readdirSync(dir).sort()) {
     const p = path.join(dir, f);
-    if (statSync(p).isDirectory()) hashTree(p, h);
-    else h.update(f).update(readFileSync(p));
+    if (statSync(p).isDirectory()) hashTree(p, h, keep);
+    else if (keep(f)) h.update(f).update(readFileSync(p));
   }
 }
 
-/** Hash of everything a template depends on: migrations and seed sources. */
+/**
+ * Hash of everything a template depends on: the migrations and every source file that seeding may
+ * run (the seed goes through ingestion, the warehouse and the open data workflow to publish the demo
+ * datasets, so a list of "seed files" went stale). PostgreSQL templates outlive a checkout, so a
+ * stale key would hand a later run yesterday's database; a few extra rebuilds are the cheaper error.
+ */
 function templateKey(): string {
   const h = createHash('sha256');
   for (const m of MIGRATIONS) hashTree(fileURLToPath(m.dir), h);
-  for (const f of [
-    'src/modules/org/seed-data.ts', 'src/modules/org/service.ts', 'src/modules/geo/service.ts',
-    'src/modules/dictionary/seed-data.ts', 'src/modules/dictionary/service.ts', 'src/modules/catalog/seed-data.ts', 'src/modules/catalog/service.ts',
-  ]) h.update(readFileSync(path.join(ROOT, f)));
+  hashTree(path.join(ROOT, 'src'), h, (f) => !f.endsWith('.test.ts'));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -106,6 +108,12 @@ async function postgresDatabase(config: Config): Promise<{ url: string; drop: ()
       await seeded(db, config);
       await db.close();
       await admin.query(`ALTER DATABASE ${tpl}_building RENAME TO ${tpl}`);
+      // Templates of older trees would pile up on a shared server: keep the newest few (other
+      // checkouts may be testing at the same time), drop the rest. Nobody copies one outside this lock.
+      const old = await admin.query<{ datname: string }>(
+        "SELECT datname FROM pg_database WHERE datname ~ '^provdata_tpl_[0-9a-f]{16}$' ORDER BY oid DESC OFFSET 3",
+      );
+      for (const r of old.rows) await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => {});
     }
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${tpl}`);
   } finally {

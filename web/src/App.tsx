@@ -8,6 +8,7 @@ import { DataLayout } from './components/DataParts.tsx';
 import { CataloguePage } from './pages/data/CataloguePage.tsx';
 import { DatasetPage } from './pages/data/DatasetPage.tsx';
 import { QualityPage } from './pages/data/QualityPage.tsx';
+import { PublicationsPage } from './pages/data/PublicationsPage.tsx';
 import { UploadWizard } from './pages/data/UploadWizard.tsx';
 import { LdopLayout, NotificationBell } from './components/LdopParts.tsx';
 import { AgreementPage } from './pages/ldop/AgreementPage.tsx';
@@ -17,6 +18,7 @@ import { ServicePage } from './pages/ldop/ServicePage.tsx';
 import { ServicesPage } from './pages/ldop/ServicesPage.tsx';
 import { SystemsPage } from './pages/ldop/SystemsPage.tsx';
 import { PortalDataset } from './pages/portal/PortalDataset.tsx';
+import { PortalDevelopers } from './pages/portal/PortalDevelopers.tsx';
 import { PortalHome } from './pages/portal/PortalHome.tsx';
 import { PortalSearch } from './pages/portal/PortalSearch.tsx';
 import { ROUTE_PATHS, ldopIdOf, onLinkClick, portalSlugOf, routeOf, slugOf, useLegacyHashRedirect, usePathname, type Route } from './router.ts';
@@ -38,6 +40,7 @@ const TITLES: Record<Route, MessageKey> = {
   home: 'nav.home',
   openData: 'nav.openData',
   openDataSearch: 'portal.search',
+  openDataDevelopers: 'dev.title',
   openDataset: 'nav.openData',
   ioc: 'nav.iocLong',
   admin: 'nav.admin',
@@ -47,6 +50,7 @@ const TITLES: Record<Route, MessageKey> = {
   dataset: 'data.catalogue',
   upload: 'data.upload',
   quality: 'data.quality',
+  publications: 'pub.queueTitle',
   ldopServices: 'ldop.services',
   ldopService: 'ldop.services',
   ldopAgreements: 'ldop.agreements',
@@ -56,8 +60,8 @@ const TITLES: Record<Route, MessageKey> = {
   notFound: 'notFound.title',
 };
 
-const DATA_ROUTES: readonly Route[] = ['data', 'dataset', 'upload', 'quality'];
-const PORTAL_ROUTES: readonly Route[] = ['openData', 'openDataSearch', 'openDataset'];
+const DATA_ROUTES: readonly Route[] = ['data', 'dataset', 'upload', 'quality', 'publications'];
+const PORTAL_ROUTES: readonly Route[] = ['openData', 'openDataSearch', 'openDataDevelopers', 'openDataset'];
 const LDOP_ROUTES: readonly Route[] = ['ldopServices', 'ldopService', 'ldopAgreements', 'ldopAgreement', 'ldopSystems', 'ldopLog'];
 
 function LanguageSwitch() {
@@ -75,11 +79,12 @@ function LanguageSwitch() {
             type="button"
             lang={code}
             aria-pressed={lang === code}
-            aria-label={t(code === 'vi' ? 'lang.vi' : 'lang.en')}
             onClick={() => setLang(code)}
             data-testid={`lang-${code}`}
           >
+            {/* The accessible name starts with the visible text (WCAG 2.5.3): "EN English". */}
             {code.toUpperCase()}
+            <span className="visually-hidden"> {t(code === 'vi' ? 'lang.vi' : 'lang.en')}</span>
           </button>
         </span>
       ))}
@@ -178,6 +183,12 @@ function Page({ route, pathname }: { route: Route; pathname: string }): ReactNod
           <QualityPage />
         </DataLayout>
       );
+    case 'publications':
+      return (
+        <DataLayout route={route}>
+          <PublicationsPage />
+        </DataLayout>
+      );
     case 'ldopServices':
       return (
         <LdopLayout route={route}>
@@ -222,6 +233,8 @@ function Page({ route, pathname }: { route: Route; pathname: string }): ReactNod
       return <PortalHome />;
     case 'openDataSearch':
       return <PortalSearch />;
+    case 'openDataDevelopers':
+      return <PortalDevelopers />;
     case 'openDataset':
       return <PortalDataset slug={portalSlugOf(pathname) ?? ''} />;
     case 'ioc':

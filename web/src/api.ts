@@ -53,6 +53,8 @@ export interface ApiRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   signal?: AbortSignal;
+  /** Extra headers, e.g. the open data portal's developer key (`x-ckan-api-key`). */
+  headers?: Record<string, string>;
 }
 
 function stringField(value: unknown, key: string): string | undefined {
@@ -101,7 +103,7 @@ async function toApiError(response: Response): Promise<ApiError> {
  */
 export async function apiFetch(path: string, request: ApiRequest = {}): Promise<unknown> {
   const method = request.method ?? 'GET';
-  const headers = baseHeaders();
+  const headers = { ...baseHeaders(), ...request.headers };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (!SAFE_METHODS.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
 

@@ -6,6 +6,7 @@
 import { setApiLanguage } from './api.ts';
 import { dataEn, dataVi } from './data/messages.ts';
 import { ldopEn, ldopVi } from './ldop/messages.ts';
+import { developerEn, developerVi } from './portal/developer-messages.ts';
 import { portalEn, portalVi } from './portal/messages.ts';
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 
@@ -85,6 +86,7 @@ const vi = {
   ...dataVi,
   ...ldopVi,
   ...portalVi,
+  ...developerVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -162,6 +164,7 @@ const en: Record<MessageKey, string> = {
   ...dataEn,
   ...ldopEn,
   ...portalEn,
+  ...developerEn,
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { vi, en };

@@ -4,13 +4,14 @@
  */
 import { useEffect, useSyncExternalStore, type MouseEvent } from 'react';
 
-export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'data' | 'dataset' | 'upload' | 'quality' | 'ldopServices' | 'ldopService' | 'ldopAgreements' | 'ldopAgreement' | 'ldopSystems' | 'ldopLog' | 'openDataSearch' | 'openDataset' | 'notFound';
+export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'data' | 'dataset' | 'upload' | 'quality' | 'publications' | 'ldopServices' | 'ldopService' | 'ldopAgreements' | 'ldopAgreement' | 'ldopSystems' | 'ldopLog' | 'openDataSearch' | 'openDataDevelopers' | 'openDataset' | 'notFound';
 
 /** Routes with a fixed path; `dataset` (and `upload` for one dataset) carry a slug, see {@link datasetPath}. */
 export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset' | 'ldopService' | 'ldopAgreement' | 'openDataset'>, string> = {
   home: '/',
   openData: '/open-data',
   openDataSearch: '/open-data/search',
+  openDataDevelopers: '/open-data/developers',
   ioc: '/ioc',
   admin: '/admin',
   assistant: '/assistant',
@@ -18,6 +19,7 @@ export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset' | 'ldopSe
   data: '/data',
   upload: '/data/upload',
   quality: '/data/quality',
+  publications: '/data/publications',
   ldopServices: '/ldop',
   ldopAgreements: '/ldop/agreements',
   ldopSystems: '/ldop/systems',

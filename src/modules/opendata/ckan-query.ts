@@ -24,6 +24,13 @@ interface Clause {
   negate: boolean;
 }
 
+/**
+ * A tsquery over the search document from a bound text, folded as the document is (opendata
+ * migration 002: tone-folded, '/' as a space). A scalar subquery, so it is computed once per search.
+ */
+const foldedTsquery = (fn: 'plainto_tsquery' | 'phraseto_tsquery', placeholder: string) =>
+  `(SELECT ${fn}('simple', translate(provdata_fold(${placeholder}), '/', ' ')))`;
+
 /** SQL for one field and value, with `bind` adding a parameter and returning its placeholder. */
 type Bind = (v: unknown) => string;
 
@@ -32,17 +39,26 @@ const FIELD_SQL: Record<string, (v: string, bind: Bind) => string> = {
   organization: (v, b) => `p.org_id = ${b(v)}`,
   owner_org: (v, b) => `p.org_id = ${b(v)}`,
   groups: (v, b) => `${b(v)} = ANY(p.groups)`,
+  communes: (v, b) => `${b(v)} = ANY(p.communes)`,
   res_format: (v, b) => `EXISTS (SELECT 1 FROM unnest(p.formats) f WHERE lower(f) = lower(${b(v)}))`,
   license_id: (v, b) => `p.license_id = ${b(v)}`,
   name: (v, b) => `p.name = ${b(v)}`,
   id: (v, b) => `p.dataset_id::text = ${b(v)}`,
-  title: (v, b) => `p.search_tsv @@ plainto_tsquery('simple', provdata_fold(${b(v)}))`,
-  text: (v, b) => `p.search_tsv @@ plainto_tsquery('simple', provdata_fold(${b(v)}))`,
+  // Title words are the weight-A part of the search document; the GIN index finds candidates, ts_filter keeps title hits.
+  title: (v, b) => {
+    const tsq = foldedTsquery('plainto_tsquery', b(v));
+    return `p.search_tsv @@ ${tsq} AND ts_filter(p.search_tsv, '{a}') @@ ${tsq}`;
+  },
+  text: (v, b) => `p.search_tsv @@ ${foldedTsquery('plainto_tsquery', b(v))}`,
   dataset_type: (v) => (v === 'dataset' ? 'TRUE' : 'FALSE'),
   state: (v) => (v === 'active' ? 'TRUE' : 'FALSE'),
   private: (v) => (v === 'false' ? 'TRUE' : 'FALSE'),
 };
+/** Multi-valued fields and their array column (`field:*` = the package has at least one value). */
+const ARRAY_FIELDS: Record<string, string> = { tags: 'tags', groups: 'groups', res_format: 'formats', communes: 'communes' };
 const DATE_FIELDS: Record<string, string> = { metadata_modified: 'p.metadata_modified', metadata_created: 'p.metadata_created' };
+/** `field:…` (optionally `+`/`-`), as opposed to a bare word. */
+const FIELDED_TOKEN = /^[+\-!]?(?:[a-z_]+|\*):/;
 /** Fields the `fq` understands, for error messages and docs. */
 export const FQ_FIELDS = [...Object.keys(FIELD_SQL), ...Object.keys(DATE_FIELDS)];
 
@@ -133,17 +149,32 @@ function clauseSql(c: Clause, bind: Bind): string {
     const f = FIELD_SQL[c.field];
     if (!f) throw searchQueryError(`unknown field ${JSON.stringify(c.field.slice(0, 40))}; known: ${FQ_FIELDS.join(', ')}`);
     if (c.range) throw searchQueryError(`${c.field} does not take a range`);
-    if (c.value === '*') sql = c.field === 'tags' || c.field === 'groups' || c.field === 'res_format' ? `cardinality(p.${c.field === 'res_format' ? 'formats' : c.field}) > 0` : 'TRUE';
+    if (c.value === '*') sql = ARRAY_FIELDS[c.field] ? `cardinality(p.${ARRAY_FIELDS[c.field]}) > 0` : 'TRUE';
     else sql = f(c.value!, bind);
   }
   return c.negate ? `NOT (${sql})` : `(${sql})`;
 }
 
+/** A token of a fielded `q` that is not `field:…` — a bare word or quoted phrase, searched in `text` (Solr's df). */
+function bareClause(tok: string): Clause {
+  let t = tok;
+  let negate = false;
+  if (t.startsWith('+')) t = t.slice(1);
+  else if (t.startsWith('-') || t.startsWith('!')) {
+    negate = true;
+    t = t.slice(1);
+  }
+  if (t.startsWith('"') && t.endsWith('"') && t.length >= 2) t = t.slice(1, -1);
+  return { field: 'text', value: t.replace(/\\(.)/g, '$1'), range: null, negate };
+}
+
 /**
- * Compiles an `fq` into an SQL condition over `opendata_packages p`.
+ * Compiles an `fq` into an SQL condition over `opendata_packages p`. With `bareTerms` (a fielded
+ * `q`, which CKAN hands to Solr's standard parser with the default field `text`), a token that is
+ * not `field:value` searches the full text instead of being refused.
  * @throws AppError BAD_REQUEST (ckanType "Search Query Error") for syntax outside the subset.
  */
-export function compileFq(fq: string, bind: Bind): string {
+export function compileFq(fq: string, bind: Bind, opts: { bareTerms?: boolean } = {}): string {
   if (fq.length > 4000) throw searchQueryError('fq is too long');
   const tokens = tokenize(fq);
   if (!tokens.length) return 'TRUE';
@@ -157,7 +188,8 @@ export function compileFq(fq: string, bind: Bind): string {
       continue;
     }
     if (tok === 'NOT') throw searchQueryError('NOT is not supported; prefix the clause with -');
-    groups[groups.length - 1]!.push(clauseSql(parseClause(tok), bind));
+    const bare = opts.bareTerms && !FIELDED_TOKEN.test(tok);
+    groups[groups.length - 1]!.push(clauseSql(bare ? bareClause(tok) : parseClause(tok), bind));
     expectClause = false;
   }
   if (expectClause) throw searchQueryError('the query ends with an operator');
@@ -190,4 +222,89 @@ export function compileSort(sort: string): string {
     return `${col} ${(m[2] ?? 'asc').toUpperCase()}${col === 'rank' ? ' NULLS LAST' : ''}`;
   });
   return [...out, 'p.name ASC'].join(', ');
+}
+
+/** Whether a `q` is fielded (`tags:economy`, `title:"du lich" res_format:CSV`): CKAN then skips dismax. */
+export function isFieldedQuery(q: string): boolean {
+  return q.split(/\s+/).some((t) => {
+    const field = t.replace(/^[+\-!]/, '').split(':')[0]!;
+    return FIELDED_TOKEN.test(t) && (field in FIELD_SQL || field in DATE_FIELDS || field === '*');
+  });
+}
+
+/**
+ * CKAN's default minimum-should-match, `mm=2<-1 5<80%` (ckan/lib/search/query.py): with 1 or 2
+ * words all must match, with 3 to 5 all but one, with more 80 % of them (rounded down, as Solr).
+ */
+export function minimumMatch(n: number): number {
+  if (n <= 2) return n;
+  if (n <= 5) return n - 1;
+  return Math.floor(n * 0.8);
+}
+
+/** Every k-element subset of 0…n−1 (as index lists), or null when there are more than `max`. */
+function combinations(n: number, k: number, max: number): number[][] | null {
+  let count = 1;
+  for (let i = 0; i < k; i++) count = (count * (n - i)) / (i + 1);
+  if (count > max) return null;
+  const out: number[][] = [];
+  const walk = (from: number, picked: number[]) => {
+    if (picked.length === k) out.push(picked);
+    else for (let i = from; i <= n - (k - picked.length); i++) walk(i + 1, [...picked, i]);
+  };
+  walk(0, []);
+  return out;
+}
+
+/** Weights of the search document's parts {D, C, B, A}: CKAN's qf `title^4 tags^2 groups^2 text` → text 0.25, tags/groups 0.5, title 1. */
+const RANK_WEIGHTS = "'{0.1, 0.25, 0.5, 1.0}'::float4[]";
+const MAX_CLAUSES = 32;
+
+/** A free-text `q` compiled to SQL over `opendata_packages p`: the match condition and a rank expression. */
+export interface TextQuery {
+  where: string;
+  rank: string;
+}
+
+/**
+ * Compiles a free-text `q` the way CKAN's dismax does it: each word (or `"quoted phrase"`) is a
+ * clause searched in the tone-folded search document (title, tags and themes, description);
+ * `+word` must match, `-word` must not; of the other clauses at least {@link minimumMatch} must
+ * match — so `du lich` needs both words, not either. Ranked by weighted full-text rank (title
+ * above tags and themes above description). Returns null when `q` has no searchable word.
+ * @throws AppError BAD_REQUEST (ckanType "Search Query Error") when q has more than 32 clauses.
+ */
+export function compileText(q: string, bind: Bind): TextQuery | null {
+  const optional: string[] = [];
+  const required: string[] = [];
+  const prohibited: string[] = [];
+  for (const m of q.matchAll(/([+-]?)(?:"([^"]*)"?|(\S+))/g)) {
+    const phrase = m[2] !== undefined;
+    const text = (phrase ? m[2]! : m[3]!).replace(/"/g, ' ').trim();
+    if (!/[\p{L}\p{N}]/u.test(text)) continue;
+    const tsq = foldedTsquery(phrase ? 'phraseto_tsquery' : 'plainto_tsquery', bind(text));
+    (m[1] === '+' ? required : m[1] === '-' ? prohibited : optional).push(tsq);
+  }
+  if (optional.length + required.length + prohibited.length > MAX_CLAUSES) throw searchQueryError(`q has more than ${MAX_CLAUSES} words`);
+  const positive = [...required, ...optional];
+  if (!positive.length && !prohibited.length) return null;
+  const conds: string[] = [];
+  const need = minimumMatch(optional.length);
+  const combos = optional.length && need < optional.length ? combinations(optional.length, need, 64) : null;
+  if (optional.length && need === optional.length) conds.push(`p.search_tsv @@ (${optional.join(' && ')})`);
+  else if (combos) {
+    // "2 of gia, ca, phe" as (gia & ca) | (gia & phe) | (ca & phe): the GIN index answers it exactly,
+    // where an OR would fetch every row containing the commonest word ("gia" is in every "Gia Lai").
+    conds.push(`p.search_tsv @@ (${combos.map((c) => `(${c.map((i) => optional[i]).join(' && ')})`).join(' || ')})`);
+  } else if (optional.length) {
+    // The OR finds candidates through the GIN index; the sum keeps those matching enough words.
+    conds.push(`p.search_tsv @@ (${optional.join(' || ')})`);
+    if (need > 1) conds.push(`(${optional.map((o) => `(p.search_tsv @@ ${o})::int`).join(' + ')}) >= ${need}`);
+  }
+  for (const r of required) conds.push(`p.search_tsv @@ ${r}`);
+  for (const n of prohibited) conds.push(`NOT (p.search_tsv @@ ${n})`);
+  return {
+    where: conds.join(' AND ') || 'TRUE',
+    rank: positive.length ? `ts_rank(${RANK_WEIGHTS}, p.search_tsv, (${positive.join(' || ')}))` : 'NULL::float8',
+  };
 }

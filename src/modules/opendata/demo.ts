@@ -116,8 +116,12 @@ export async function seedDemo(deps: { catalog: CatalogService; ingest: IngestSe
     const columns: ColumnSpec[] = d.columns.map(([name, title, type, o]) => ({
       name, title, type, elementCode: null, required: !!o?.key, key: !!o?.key, unit: o?.unit ?? null, codeList: o?.codeList ?? null, rules: {},
     }));
-    await deps.catalog.createDataset(SYSTEM, { ...d.meta, columns });
     const rows = d.rows(communes, rng(d.meta.slug));
+    // A sample whose rows sit in only some communes declares them as its spatial coverage (the portal's commune facet).
+    const at = d.columns.findIndex((c) => c[3]?.codeList === 'communes');
+    const covered = at < 0 ? [] : [...new Set(rows.map((r) => String(r[at])))].sort();
+    const spatial = covered.length && covered.length < communes.length ? { scope: 'communes' as const, communes: covered } : undefined;
+    await deps.catalog.createDataset(SYSTEM, { ...d.meta, columns, ...(spatial ? { spatial } : {}) });
     const csv = [d.columns.map((c) => csvCell(c[1])).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
     const upload = await deps.ingest.upload(SYSTEM, Readable.from([Buffer.from(csv, 'utf8')]), { filename: `${d.meta.slug}.csv`, contentType: 'text/csv' });
     const run = await deps.ingest.ingest(SYSTEM, { dataset: d.meta.slug, uploadId: upload.id, mode: 'replace', validRowsOnly: false });

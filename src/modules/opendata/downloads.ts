@@ -43,11 +43,14 @@ export function neutraliseFormula(s: string): string {
 
 const cellText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
+/** A field that must be quoted: a quote, comma or line break inside, or white space at either end (trimmed by readers). */
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  const s = neutraliseFormula(cellText(v));
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+  const s = neutraliseFormula(typeof v === 'string' ? v : cellText(v));
+  return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 const CHUNK = 64 * 1024;
@@ -55,8 +58,11 @@ const CHUNK = 64 * 1024;
 /** CSV with a UTF-8 BOM and the column titles as the header row. */
 export async function* csvStream(columns: OutColumn[], rows: AsyncIterable<Row>): AsyncGenerator<string> {
   let buf = `\uFEFF${columns.map((c) => csvCell(c.title)).join(',')}\r\n`;
+  const names = columns.map((c) => c.name);
   for await (const r of rows) {
-    buf += `${columns.map((c) => csvCell(r[c.name])).join(',')}\r\n`;
+    let line = csvCell(r[names[0]!]);
+    for (let i = 1; i < names.length; i++) line += `,${csvCell(r[names[i]!])}`;
+    buf += `${line}\r\n`;
     if (buf.length >= CHUNK) {
       yield buf;
       buf = '';

@@ -4,6 +4,7 @@
  * single CCCD number in a column blocks the dataset — because a false alarm costs a steward a
  * minute and a leak cannot be undone.
  */
+import { maskPersonal } from '../../core/masking.js';
 
 /** Kinds of personal data the scan recognises. */
 export const PII_KINDS = ['cccd', 'phone', 'email', 'tax-code', 'bank-account', 'address', 'full-name', 'column-name', 'dictionary'] as const;
@@ -68,9 +69,12 @@ const SURNAMES = new Set([
 ]);
 const RE_NAME = /^\p{Lu}\p{Ll}*(?:\s+\p{Lu}\p{Ll}*){1,4}$/u;
 
+/**
+ * The example shown with a finding goes to stewards and approvers of other agencies too: it is
+ * masked with the platform's one masking rule (names as "N*** V*** A***", ids keep their last digits).
+ */
 function mask(v: string): string {
-  const s = v.length > 60 ? `${v.slice(0, 57)}…` : v;
-  return s.replace(/\d/g, (d, i: number) => (i % 3 === 0 ? d : '•')).replace(/[^\s@.]+@/, '•••@');
+  return String(maskPersonal(v.length > 60 ? v.slice(0, 60) : v));
 }
 
 /** Personal-data kinds found in one value (identifiers only; names are judged per row). */

@@ -5,6 +5,7 @@ import type { App } from '../../core/http/index.js';
 import { Problem } from '../../core/http/index.js';
 import { THEMES } from '../catalog/index.js';
 import { buildCatalogue, type DcatDataset } from './dcat.js';
+import { developerRoutes } from './developer-routes.js';
 import { IANA_MEDIA_TYPES } from './downloads.js';
 import { formatKey, type OpendataService } from './service.js';
 import type { AppRow } from './store.js';
@@ -38,9 +39,18 @@ export function opendataRoutes(app: App, svc: OpendataService): void {
   }, async (req, reply) => reply.code(201).send(await svc.propose(req.principal, req.params.dataset, req.body ?? {})));
 
   app.get('/api/opendata/datasets/:dataset/publications', {
-    config: { permission: 'opendata:publish' },
+    // Stewards (who propose) and approvers (who decide): the service checks which, per agency.
+    config: { permission: 'data:read' },
     schema: { tags: ['opendata'], summary: 'Lịch sử đề nghị và công bố / publication history', params: S.DatasetParams, response: { 200: Type.Array(S.PublicationSchema), ...errors } },
   }, async (req) => svc.history(req.principal, req.params.dataset));
+
+  app.get('/api/opendata/publications', {
+    config: { permission: 'opendata:approve' },
+    schema: {
+      tags: ['opendata'], summary: 'Hàng chờ duyệt công bố / the approvers\' queue (default: pending and blocked proposals)',
+      querystring: S.QueueQuery, response: { 200: Type.Array(S.QueueItemSchema), ...errors },
+    },
+  }, async (req) => svc.queue(req.principal, req.query.state?.length ? req.query.state : undefined));
 
   app.post('/api/opendata/publications/:id/approve', {
     config: { permission: 'opendata:approve' },
@@ -84,10 +94,7 @@ export function opendataRoutes(app: App, svc: OpendataService): void {
   }, async () => svc.kpi());
 
   // ---- developers and applications ----
-  app.post('/api/opendata/developers/keys', {
-    config: { public: true },
-    schema: { tags: ['opendata'], summary: 'Tự đăng ký khóa API dữ liệu mở / self-service API key', body: S.KeyBody, response: { 201: S.KeySchema, 400: Problem } },
-  }, async (req, reply) => reply.code(201).send(await svc.createKey(req.body)));
+  developerRoutes(app, svc);
 
   app.post('/api/opendata/apps', {
     config: { public: true },

@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Db } from '../../core/db/index.js';
-import { authorize, type Principal } from '../../core/auth/index.js';
+import { authorize, can, type Principal } from '../../core/auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
 import type { CatalogService, Dataset } from '../catalog/index.js';
 import { THEMES } from '../catalog/index.js';
 import type { DictionaryService } from '../dictionary/index.js';
 import type { Row, WarehouseService, WhColumn, WhFilter, WhSort } from '../warehouse/index.js';
-import { compileFq, compileSort, searchQueryError } from './ckan-query.js';
+import { compileFq, compileSort, compileText, isFieldedQuery, searchQueryError } from './ckan-query.js';
 import { CKAN_FORMATS, csvStream, DOWNLOAD_FORMATS, geojsonStream, jsonStream, MEDIA_TYPES, xlsxStream, type DownloadFormat, type OutColumn } from './downloads.js';
+import { DeveloperKeys } from './developers.js';
 import { PiiScanner, type ScanReport } from './pii.js';
-import { FACET_FIELDS, OpendataStore, hashKey, type AppRow, type FacetField, type PackageMeta, type PackageQuery, type PackageRow, type PublicationRow, type ResourceRow } from './store.js';
+import { FACET_FIELDS, OpendataStore, hashKey, type AppRow, type FacetCounts, type FacetField, type PackageMeta, type PackageQuery, type PackageRow, type PublicationRow, type PublicationState, type ResourceRow } from './store.js';
 
 /** Rows the personal-data scan reads at most; beyond it the report says `complete: false`. */
 export const SCAN_ROW_LIMIT = 500_000;
@@ -35,8 +35,12 @@ export interface OpendataDeps {
   dictionary: DictionaryService;
   /** Every organisation (org module), for CKAN organisations and DCAT publishers. */
   organisations(): Promise<Organisation[]>;
+  /** The province's communes (geo module), for the names of the `communes` facet; codes are shown without it. */
+  communes?(): Promise<{ code: string; name: string }[]>;
   /** Requests per minute: anonymous callers (per address) and holders of a developer key. */
   rateLimits?: { anonymous: number; key: number };
+  /** Display names of users (org module), so approvers see who proposed without reading the user list. */
+  displayNames?(ids: string[]): Promise<Map<string, string>>;
 }
 
 export interface Publication {
@@ -54,6 +58,8 @@ export interface Publication {
   publishedAt: string | null;
   unpublishedBy: string | null;
   unpublishedAt: string | null;
+  /** In the history and the queue only. */
+  proposedByName?: string | null;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -106,10 +112,13 @@ export class OpendataService {
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   readonly limits: { anonymous: number; key: number };
+  /** Developer keys: issuing, the holder's view and revocation, the editors' list, calls per key and day. */
+  readonly developers: DeveloperKeys;
 
   constructor(private readonly deps: OpendataDeps) {
     this.store = new OpendataStore(deps.db);
     this.limits = deps.rateLimits ?? { anonymous: 120, key: 1200 };
+    this.developers = new DeveloperKeys(this.store, () => this.limits.key, () => this.flush());
   }
 
   /** Organisations by id, cached for 30 s (they change rarely; every CKAN answer names them). */
@@ -203,6 +212,7 @@ export class OpendataService {
       await store.ensureResources(ds.id, pkg.formats);
       return row;
     });
+    this.allFacetsCache = null;
     return presentPublication(decided);
   }
 
@@ -223,7 +233,7 @@ export class OpendataService {
   async unpublish(actor: Principal, dataset: string, note?: string | null): Promise<Publication> {
     const ds = await this.deps.catalog.getDataset(actor, dataset);
     authorize(actor, 'opendata:approve', { orgId: ds.publisherOrgId });
-    return this.deps.db.transaction(async (tx) => {
+    const done = await this.deps.db.transaction(async (tx) => {
       const store = this.store.with(tx);
       const live = await store.live(ds.id);
       if (!live) throw notFound({ vi: `Tập dữ liệu ${ds.slug} không được công bố`, en: `Dataset ${ds.slug} is not published` });
@@ -231,13 +241,48 @@ export class OpendataService {
       await store.deletePackage(ds.id);
       return presentPublication(row!);
     });
+    this.allFacetsCache = null;
+    return done;
+  }
+
+  /**
+   * The approvers' queue: proposals in the given states (by default those waiting for a decision:
+   * pending, and blocked ones an approver may reject), with their dataset, across the datasets the
+   * approver may decide on (an administrator all, a leader their own agency's).
+   */
+  async queue(actor: Principal, states: readonly PublicationState[] = ['pending', 'blocked']): Promise<(Publication & { dataset: { slug: string; title: string; publisherOrgId: string } })[]> {
+    authorize(actor, 'opendata:approve');
+    const rows = await this.store.publicationsIn(states);
+    const datasets = new Map<string, Dataset | null>();
+    for (const id of new Set(rows.map((r) => r.dataset_id))) {
+      datasets.set(id, await this.deps.catalog.getDataset(actor, id).catch((e: unknown) => {
+        if (e instanceof AppError && (e.code === 'NOT_FOUND' || e.code === 'FORBIDDEN')) return null;
+        throw e;
+      }));
+    }
+    const mine = rows.filter((r) => {
+      const ds = datasets.get(r.dataset_id);
+      return ds && (actor.role === 'admin' || actor.kind === 'system' || ds.publisherOrgId === actor.orgId);
+    });
+    const named = await this.named(mine);
+    return mine.map((r, i) => {
+      const ds = datasets.get(r.dataset_id)!;
+      return { ...named[i]!, dataset: { slug: ds.slug, title: ds.title, publisherOrgId: ds.publisherOrgId } };
+    });
+  }
+
+  private async named(rows: PublicationRow[]): Promise<Publication[]> {
+    const ids = [...new Set(rows.map((r) => r.proposed_by).filter((x): x is string => !!x))];
+    const names = ids.length && this.deps.displayNames ? await this.deps.displayNames(ids) : new Map<string, string>();
+    return rows.map((r) => ({ ...presentPublication(r), proposedByName: r.proposed_by ? names.get(r.proposed_by) ?? null : null }));
   }
 
   /** Every proposal and publication of a dataset, newest first. @throws AppError NOT_FOUND */
   async history(actor: Principal, dataset: string): Promise<Publication[]> {
     const ds = await this.deps.catalog.getDataset(actor, dataset);
-    authorize(actor, 'opendata:publish', { orgId: ds.publisherOrgId });
-    return (await this.store.publications(ds.id)).map(presentPublication);
+    // Stewards who propose and approvers who decide both need the history of their agency's dataset.
+    authorize(actor, can(actor, 'opendata:approve') ? 'opendata:approve' : 'opendata:publish', { orgId: ds.publisherOrgId });
+    return this.named(await this.store.publications(ds.id));
   }
 
   private async publicationFor(actor: Principal, id: string): Promise<PublicationRow> {
@@ -288,37 +333,66 @@ export class OpendataService {
   }
 
   /**
-   * CKAN `package_search`: q (free text, with or without diacritics), fq (see ckan-query.ts), rows
-   * (≤ 1000, as CKAN), start, sort, facet.field / facet.limit.
+   * CKAN `package_search` with CKAN's semantics (ckan/lib/search/query.py): a free-text `q` is a
+   * dismax query — every word must match when there are one or two, all but one of three to five,
+   * 80 % of more (`mm=2<-1 5<80%`), tone-folded so `du lich` finds "Du lịch", ranked title above
+   * tags and themes above description; a `q` with `field:value` is read like `fq`. Only when the
+   * words match nothing at all does a trigram search run instead (typos: `du lihc`). fq (see
+   * ckan-query.ts), rows (≤ 1000, as CKAN), start, sort, facet.field / facet.limit; facets include
+   * `communes` (declared spatial coverage, display names from the geo module).
    * @throws AppError BAD_REQUEST (Search Query Error), VALIDATION_FAILED
    */
   async packageSearch(p: { q?: string; fq?: string; rows?: number; start?: number; sort?: string; facetFields?: string[]; facetLimit?: number }, base: string) {
-    const params: unknown[] = [];
-    const bind = (v: unknown) => `$${params.push(v)}`;
-    const conds: string[] = [];
-    let rank = 'NULL::float8';
     const q = p.q?.normalize('NFC').trim();
-    if (q && q !== '*:*' && q !== '*') {
-      if (/^[a-z_]+:\S/.test(q) && !q.includes(' ')) {
-        conds.push(compileFq(q, bind));
-      } else {
-        if (q.length > 500) throw searchQueryError('q is too long');
-        const fq = `provdata_fold(${bind(q)})`;
-        const tsq = `plainto_tsquery('simple', ${fq})`;
-        conds.push(`(p.search_tsv @@ ${tsq} OR ${fq} <% p.search_all)`);
-        rank = `(ts_rank_cd(p.search_tsv, ${tsq}) + word_similarity(${fq}, p.search_title) + 0.5 * word_similarity(${fq}, p.search_all))`;
+    if (q && q.length > 500) throw searchQueryError('q is too long');
+    const freeText = !!q && !['*:*', '*', '""', "''"].includes(q) && !isFieldedQuery(q);
+    // Typo tolerance is for plain words only: a phrase or +/- operator asks for exactly that.
+    const fuzzyFallback = freeText && !/(^|\s)[+-]|"/.test(q!);
+    const compile = (mode: 'text' | 'trigram'): PackageQuery & { sort: string } => {
+      const params: unknown[] = [];
+      const bind = (v: unknown) => `$${params.push(v)}`;
+      const conds: string[] = [];
+      let rank = 'NULL::float8';
+      if (q && freeText && mode === 'text') {
+        const text = compileText(q, bind);
+        if (text) {
+          conds.push(text.where);
+          rank = text.rank;
+        }
+      } else if (q && freeText) {
+        // Fallback for typos: whole-query trigram similarity against the folded document, strict
+        // (word boundaries respected) so that a two-letter Vietnamese syllable does not match every row.
+        const folded = `(SELECT provdata_fold(${bind(q)}))`;
+        conds.push(`${folded} <<% p.search_all`);
+        rank = `strict_word_similarity(${folded}, p.search_all)`;
+      } else if (q && !['*:*', '*', '""', "''"].includes(q)) {
+        conds.push(compileFq(q, bind, { bareTerms: true }));
       }
-    }
-    if (p.fq?.trim()) conds.push(compileFq(p.fq, bind));
-    const sort = p.sort?.trim() || (rank === 'NULL::float8' ? 'metadata_modified desc' : 'score desc, metadata_modified desc');
-    const query: PackageQuery = { where: conds.length ? conds.join(' AND ') : 'TRUE', params, rank, orderBy: compileSort(sort) };
+      if (p.fq?.trim()) conds.push(compileFq(p.fq, bind));
+      const sort = p.sort?.trim() || (rank === 'NULL::float8' ? 'metadata_modified desc' : 'score desc, metadata_modified desc');
+      return { where: conds.length ? conds.join(' AND ') : 'TRUE', params, rank, orderBy: compileSort(sort), sort };
+    };
     const rows = Math.min(p.rows ?? 10, CKAN_ROWS_MAX);
     const start = p.start ?? 0;
     const facetLimit = p.facetLimit === undefined || p.facetLimit < 0 ? 50 : Math.min(p.facetLimit, 1000);
     const facetFields = [...new Set(p.facetFields ?? [])];
     for (const f of facetFields) if (!(FACET_FIELDS as readonly string[]).includes(f)) throw searchQueryError(`cannot facet on ${JSON.stringify(f.slice(0, 40))}`);
-    const found = await this.store.searchFaceted(query, rows, start, facetFields as FacetField[], facetLimit);
+    let query = compile('text');
+    let found: { count: number; results: (PackageRow & { rank: number | null })[]; facets: FacetCounts };
+    if (query.where === 'TRUE') {
+      // The unfiltered catalogue: its count and facets change only on publish/unpublish, so they are cached.
+      const all = await this.allFacets();
+      found = { count: all.count, facets: Object.fromEntries(facetFields.map((f) => [f, all.facets[f]!.slice(0, facetLimit)])), results: await this.store.searchPage(query, rows, start) };
+    } else {
+      found = await this.store.searchFaceted(query, rows, start, facetFields as FacetField[], facetLimit);
+      if (found.count === 0 && fuzzyFallback) {
+        query = compile('trigram');
+        found = await this.store.searchFaceted(query, rows, start, facetFields as FacetField[], facetLimit);
+      }
+    }
+    const { sort } = query;
     const orgs = await this.orgMap();
+    const communes = facetFields.includes('communes') ? await this.communeNames() : new Map<string, string>();
     const themeLabel = new Map<string, string>(THEMES.map((t) => [t.code, t.vi]));
     const facets: Record<string, Record<string, number>> = {};
     const searchFacets: Record<string, { title: string; items: { name: string; display_name: string; count: number }[] }> = {};
@@ -329,7 +403,7 @@ export class OpendataService {
         title: f,
         items: items.map((i) => ({
           name: i.name, count: i.count,
-          display_name: f === 'organization' ? orgs.get(i.name)?.name ?? i.name : f === 'groups' ? themeLabel.get(i.name) ?? i.name : i.name,
+          display_name: f === 'organization' ? orgs.get(i.name)?.name ?? i.name : f === 'groups' ? themeLabel.get(i.name) ?? i.name : f === 'communes' ? communes.get(i.name) ?? i.name : i.name,
         })),
       };
     }
@@ -341,6 +415,34 @@ export class OpendataService {
       search_facets: searchFacets,
       results: found.results.map((r) => this.ckanPackage(r, resources.get(r.dataset_id) ?? [], orgs, base)),
     };
+  }
+
+  /**
+   * Count and every facet (up to 1000 values each) of the whole published catalogue. Kept until
+   * this instance publishes or unpublishes, and at most 60 s (another instance may have published).
+   */
+  private allFacetsCache: { at: number; value: Promise<{ count: number; facets: FacetCounts }> } | null = null;
+  private allFacets(): Promise<{ count: number; facets: FacetCounts }> {
+    if (!this.allFacetsCache || Date.now() - this.allFacetsCache.at > 60_000) {
+      const value = this.store.searchFaceted({ where: 'TRUE', params: [], rank: 'NULL::float8', orderBy: 'p.name' }, 0, 0, [...FACET_FIELDS], 1000)
+        .then(({ count, facets }) => ({ count, facets }));
+      const entry = { at: Date.now(), value };
+      this.allFacetsCache = entry;
+      value.catch(() => {
+        if (this.allFacetsCache === entry) this.allFacetsCache = null;
+      });
+    }
+    return this.allFacetsCache.value;
+  }
+
+  /** Commune names by code (geo module), cached like the organisations. */
+  private communeCache: { at: number; map: Map<string, string> } | null = null;
+  private async communeNames(): Promise<Map<string, string>> {
+    if (!this.deps.communes) return new Map();
+    if (!this.communeCache || Date.now() - this.communeCache.at > 300_000) {
+      this.communeCache = { at: Date.now(), map: new Map((await this.deps.communes()).map((c) => [c.code, c.name])) };
+    }
+    return this.communeCache.map;
   }
 
   async packageShow(idOrName: string, base: string) {
@@ -497,7 +599,10 @@ export class OpendataService {
       for (let got = 0; ; ) {
         const page = Math.min(1000, limit - got);
         const res = await this.deps.warehouse.query(pkg.dataset_id, columns, {
-          version: pkg.version, fields, filters, ...(p.q ? { q: p.q.slice(0, 200) } : {}), sort, limit: Math.max(page, 1), offset: offset + got, count: total === undefined,
+          version: pkg.version, fields, filters, ...(p.q ? { q: p.q.slice(0, 200) } : {}), sort, limit: Math.max(page, 1), offset: offset + got,
+          // The total is counted once, and only when asked for (CKAN's include_total=false skips it: on a
+          // large table a filtered count reads every row of the version).
+          count: total === undefined && p.includeTotal !== false,
         });
         if (total === undefined) total = res.total ?? 0;
         if (page === 0) break;
@@ -565,6 +670,10 @@ export class OpendataService {
     const c = this.pending.get(key) ?? { views: 0, downloads: 0, apiCalls: 0 };
     c[what]++;
     this.pending.set(key, c);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => void this.flush(), 1000);
       this.flushTimer.unref();
@@ -580,7 +689,10 @@ export class OpendataService {
       return { datasetId, day, views: c.views, downloads: c.downloads, apiCalls: c.apiCalls };
     });
     this.pending.clear();
+    const keyCalls = this.developers.drain();
     this.flushing = this.flushing.then(() => this.store.addUsage(entries)).catch(() => undefined);
+    // Calls per developer key ride on the same flush (a separate statement: a failure of one never loses the other).
+    this.flushing = this.flushing.then(() => this.store.addKeyUsage(keyCalls)).catch(() => undefined);
     await this.flushing;
   }
 
@@ -593,13 +705,6 @@ export class OpendataService {
 
   // ---- developers ---------------------------------------------------------------------------------
 
-  /** Issues a developer key (shown once). Keys raise the per-minute limit of the public API. */
-  async createKey(k: { name: string; email: string }): Promise<{ id: string; key: string; ratePerMinute: number; createdAt: string }> {
-    const key = `pod_${randomBytes(24).toString('base64url')}`;
-    const row = await this.store.insertKey({ key, name: k.name.normalize('NFC').trim(), email: k.email.trim().toLowerCase(), ratePerMinute: this.limits.key });
-    return { id: row.id, key, ratePerMinute: this.limits.key, createdAt: iso(row.created_at)! };
-  }
-
   /**
    * Counts one public API call against its caller's per-minute limit: the developer key when one is
    * sent, else the client address. @throws AppError INVALID_API_KEY (unknown or revoked key), RATE_LIMITED
@@ -607,16 +712,29 @@ export class OpendataService {
   async meter(key: string | null, ip: string): Promise<void> {
     let id = `ip:${ip}`;
     let limit = this.limits.anonymous;
+    let keyId: string | null = null;
     if (key) {
+      // Looked up on every call (by the unique hash index), so a revoked key is refused from the next call.
       const k = await this.store.keyByHash(hashKey(key));
       if (!k) throw new AppError('INVALID_API_KEY', { vi: 'Khóa API dữ liệu mở không hợp lệ hoặc đã bị thu hồi', en: 'Unknown or revoked open data API key' });
       id = `key:${k.id}`;
       limit = k.rate_per_minute;
+      keyId = k.id;
     }
     const wait = this.rate.hit(id, limit);
     if (wait) {
       throw new AppError('RATE_LIMITED', { vi: `Vượt giới hạn ${limit} yêu cầu/phút`, en: `Over the limit of ${limit} requests per minute` }, { retryAfterSeconds: wait });
     }
+    if (keyId) {
+      this.developers.countCall(keyId);
+      this.scheduleFlush();
+    }
+  }
+
+  /** A per-minute limit for callers of the developer routes authenticated by a key (per client address). @throws AppError RATE_LIMITED */
+  limitKeyChecks(ip: string): void {
+    const wait = this.rate.hit(`keyself:${ip}`, this.limits.anonymous);
+    if (wait) throw new AppError('RATE_LIMITED', { vi: `Vượt giới hạn ${this.limits.anonymous} yêu cầu/phút`, en: `Over the limit of ${this.limits.anonymous} requests per minute` }, { retryAfterSeconds: wait });
   }
 
   // ---- application showcase ------------------------------------------------------------------------

@@ -57,13 +57,28 @@ export interface PackageQuery {
   orderBy: string;
 }
 
-export const FACET_FIELDS = ['tags', 'groups', 'organization', 'res_format', 'license_id'] as const;
+/** Facet fields: CKAN's, and `communes` — the declared spatial coverage (5-digit commune codes; none for province-wide packages). */
+export const FACET_FIELDS = ['tags', 'groups', 'organization', 'res_format', 'license_id', 'communes'] as const;
 export type FacetField = (typeof FACET_FIELDS)[number];
-const FACET_EXPR: Record<FacetField, string> = { tags: 'unnest(p.tags)', groups: 'unnest(p.groups)', organization: 'p.org_id', res_format: 'unnest(p.formats)', license_id: 'p.license_id' };
+const FACET_EXPR: Record<FacetField, string> = {
+  tags: 'unnest(p.tags)', groups: 'unnest(p.groups)', organization: 'p.org_id', res_format: 'unnest(p.formats)', license_id: 'p.license_id', communes: 'unnest(p.communes)',
+};
+export type FacetCounts = Record<string, { name: string; count: number }[]>;
 
 const PACKAGE_COLS = 'p.dataset_id, p.publication_id, p.name, p.title, p.notes, p.org_id, p.tags, p.groups, p.formats, p.license_id, p.version, p.meta, p.metadata_created, p.metadata_modified';
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/** A developer key of the public API (never its secret: only a SHA-256 of it is stored). */
+export interface KeyRow {
+  id: string; prefix: string; name: string; email: string; rate_per_minute: number; created_at: Date; revoked_at: Date | null;
+  /** 'holder' or the revoking editor's user id. */
+  revoked_by: string | null;
+}
+export interface KeyListRow extends KeyRow {
+  calls_today: string | number; calls_total: string | number; last_used: string | null;
+}
+const KEY_COLS = 'k.id, k.prefix, k.name, k.email, k.rate_per_minute, k.created_at, k.revoked_at, k.revoked_by';
 
 /** SQL of the open data portal. Only this file talks to its tables. */
 export class OpendataStore {
@@ -97,6 +112,12 @@ export class OpendataStore {
 
   async publications(datasetId: string): Promise<PublicationRow[]> {
     const r = await this.db.query<PublicationRow>('SELECT * FROM opendata_publications WHERE dataset_id = $1::uuid ORDER BY proposed_at DESC, id', [datasetId]);
+    return r.rows;
+  }
+
+  /** Proposals and publications in the given states across datasets, newest first (the approvers' queue). */
+  async publicationsIn(states: readonly PublicationState[], limit = 500): Promise<PublicationRow[]> {
+    const r = await this.db.query<PublicationRow>('SELECT * FROM opendata_publications WHERE state = ANY($1::text[]) ORDER BY proposed_at DESC, id LIMIT $2', [states, limit]);
     return r.rows;
   }
 
@@ -166,14 +187,14 @@ export class OpendataStore {
    * the page, the total and every facet are read from them — not one pass of the text condition each.
    */
   async searchFaceted(q: PackageQuery, rows: number, start: number, facets: FacetField[], facetLimit: number): Promise<{
-    count: number; results: (PackageRow & { rank: number | null })[]; facets: Record<string, { name: string; count: number }[]>;
+    count: number; results: (PackageRow & { rank: number | null })[]; facets: FacetCounts;
   }> {
     const n = q.params.length;
     const facetSql = facets.map((f, i) => `(SELECT coalesce(json_agg(json_build_array(v, c)), '[]'::json) FROM
         (SELECT v, count(*)::int4 AS c FROM (SELECT ${FACET_EXPR[f]} AS v FROM hits p) x GROUP BY v ORDER BY count(*) DESC, v LIMIT $${n + 3}) y) AS f${i}`);
     const r = await this.db.query<Record<string, unknown> & { total: string | number; page: { id: string; rank: number | null }[] | null }>(
       `WITH hits AS MATERIALIZED (
-         SELECT p.dataset_id, p.name, p.title, p.tags, p.groups, p.org_id, p.formats, p.license_id, p.metadata_created, p.metadata_modified, ${q.rank} AS rank
+         SELECT p.dataset_id, p.name, p.title, p.tags, p.groups, p.communes, p.org_id, p.formats, p.license_id, p.metadata_created, p.metadata_modified, ${q.rank} AS rank
          FROM opendata_packages p WHERE ${q.where}),
        page AS (SELECT p.dataset_id, p.rank, row_number() OVER () AS i FROM (SELECT * FROM hits p ORDER BY ${q.orderBy} LIMIT $${n + 1} OFFSET $${n + 2}) p)
        SELECT (SELECT count(*) FROM hits) AS total,
@@ -187,7 +208,7 @@ export class OpendataStore {
     const full = page.length
       ? new Map((await this.db.query<PackageRow>(`SELECT ${PACKAGE_COLS} FROM opendata_packages p WHERE p.dataset_id = ANY($1::uuid[])`, [page.map((x) => x.id)])).rows.map((x) => [x.dataset_id, x]))
       : new Map<string, PackageRow>();
-    const out: Record<string, { name: string; count: number }[]> = {};
+    const out: FacetCounts = {};
     facets.forEach((f, i) => {
       const v = row[`f${i}`];
       const list = (typeof v === 'string' ? JSON.parse(v) : v) as [string, number][];
@@ -198,6 +219,19 @@ export class OpendataStore {
       results: page.filter((x) => full.has(x.id)).map((x) => ({ ...full.get(x.id)!, rank: x.rank === null ? null : Number(x.rank) })),
       facets: out,
     };
+  }
+
+  /**
+   * Only the page of a search, without count or facets (the caller has them cached): one statement,
+   * which for the unfiltered catalogue reads the first rows straight from the sort's index.
+   */
+  async searchPage(q: PackageQuery, rows: number, start: number): Promise<(PackageRow & { rank: number | null })[]> {
+    const n = q.params.length;
+    const r = await this.db.query<PackageRow & { rank: number | null }>(
+      `SELECT ${PACKAGE_COLS}, ${q.rank} AS rank FROM opendata_packages p WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...q.params, rows, start],
+    );
+    return r.rows.map((x) => ({ ...x, rank: x.rank === null ? null : Number(x.rank) }));
   }
 
   async tags(query: string | null, limit: number): Promise<string[]> {
@@ -281,6 +315,60 @@ export class OpendataStore {
   async keyByHash(hash: string): Promise<{ id: string; rate_per_minute: number } | null> {
     const r = await this.db.query<{ id: string; rate_per_minute: number }>('SELECT id, rate_per_minute FROM opendata_api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hash]);
     return r.rows[0] ?? null;
+  }
+
+  /** A key by the hash of its secret, revoked or not (its holder may still look at a revoked key). */
+  async keyBySecretHash(hash: string): Promise<KeyRow | null> {
+    const r = await this.db.query<KeyRow>(`SELECT ${KEY_COLS} FROM opendata_api_keys k WHERE k.key_hash = $1`, [hash]);
+    return r.rows[0] ?? null;
+  }
+
+  /** Every key, newest first, with its calls (today, in total, last day used); `state` narrows to active or revoked keys. */
+  async keys(o: { limit: number; offset: number; state: 'active' | 'revoked' | null; today: string }): Promise<{ total: number; rows: KeyListRow[] }> {
+    const where = o.state === 'active' ? 'k.revoked_at IS NULL' : o.state === 'revoked' ? 'k.revoked_at IS NOT NULL' : 'true';
+    const total = Number((await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM opendata_api_keys k WHERE ${where}`)).rows[0]!.n);
+    const r = await this.db.query<KeyListRow>(
+      `SELECT ${KEY_COLS},
+         coalesce((SELECT u.calls FROM opendata_key_usage u WHERE u.key_id = k.id AND u.day = $3::date), 0) AS calls_today,
+         coalesce((SELECT sum(u.calls) FROM opendata_key_usage u WHERE u.key_id = k.id), 0) AS calls_total,
+         (SELECT to_char(max(u.day), 'YYYY-MM-DD') FROM opendata_key_usage u WHERE u.key_id = k.id) AS last_used
+       FROM opendata_api_keys k WHERE ${where} ORDER BY k.created_at DESC, k.id LIMIT $1 OFFSET $2`,
+      [o.limit, o.offset, o.today],
+    );
+    return { total, rows: r.rows };
+  }
+
+  /**
+   * Revokes a key unless it already is; `by` is 'holder' or an editor's user id. Returns the key as
+   * it now is, or null when there is no such key.
+   */
+  async revokeKey(id: string, by: string): Promise<KeyRow | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    const r = await this.db.query<KeyRow>(
+      `UPDATE opendata_api_keys k SET revoked_at = now(), revoked_by = $2 WHERE k.id = $1::uuid AND k.revoked_at IS NULL RETURNING ${KEY_COLS}`,
+      [id, by],
+    );
+    if (r.rows[0]) return r.rows[0];
+    return (await this.db.query<KeyRow>(`SELECT ${KEY_COLS} FROM opendata_api_keys k WHERE k.id = $1::uuid`, [id])).rows[0] ?? null;
+  }
+
+  async addKeyUsage(entries: { keyId: string; day: string; calls: number }[]): Promise<void> {
+    if (!entries.length) return;
+    await this.db.query(
+      `INSERT INTO opendata_key_usage AS u (key_id, day, calls)
+       SELECT x.k, x.day, x.c FROM unnest($1::uuid[], $2::date[], $3::bigint[]) AS x(k, day, c)
+       ON CONFLICT (key_id, day) DO UPDATE SET calls = u.calls + EXCLUDED.calls`,
+      [entries.map((e) => e.keyId), entries.map((e) => e.day), entries.map((e) => e.calls)],
+    );
+  }
+
+  /** Calls of one key per day, newest first, over the last `days` days. */
+  async keyUsage(keyId: string, days: number): Promise<{ day: string; calls: number }[]> {
+    const r = await this.db.query<{ day: string; calls: string }>(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, calls FROM opendata_key_usage WHERE key_id = $1::uuid ORDER BY day DESC LIMIT $2`,
+      [keyId, days],
+    );
+    return r.rows.map((x) => ({ day: x.day, calls: Number(x.calls) }));
   }
 
   // ---- applications ---------------------------------------------------------------------------

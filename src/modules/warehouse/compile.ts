@@ -112,6 +112,7 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, '\\$&');
  * @param declared the dataset schema (what may be named)
  * @param present column names the table actually has (a column declared after the last load reads as NULL)
  * @param cursor the decoded position to continue after, if any
+ * @param maxLimit the largest page allowed: {@link MAX_LIMIT} for callers, more for the service's own export
  * @throws AppError VALIDATION_FAILED for anything the query may not say.
  */
 export function compileQuery(
@@ -121,6 +122,7 @@ export function compileQuery(
   version: number,
   q: WhQuery,
   cursor: CursorPosition | null,
+  maxLimit = MAX_LIMIT,
 ): CompiledQuery {
   const cols = new Map<string, QCol>();
   for (const c of declared) {
@@ -205,8 +207,8 @@ export function compileQuery(
   }
 
   const limit = q.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw refuse(`"limit" phải từ 1 đến ${MAX_LIMIT}`, `"limit" must be between 1 and ${MAX_LIMIT}`, 'limit');
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
+    throw refuse(`"limit" phải từ 1 đến ${maxLimit}`, `"limit" must be between 1 and ${maxLimit}`, 'limit');
   }
   const offset = q.offset ?? 0;
   if (!Number.isInteger(offset) || offset < 0) throw refuse('"offset" phải là số nguyên không âm', '"offset" must be a non-negative integer', 'offset');

@@ -23,6 +23,8 @@ import { datasetTable, tableName, WarehouseStore, type VersionRow } from './stor
 const MAX_COLUMNS = 1500;
 /** CSV handed to COPY in chunks of about this many characters: a load never sits whole in memory. */
 const CSV_CHUNK_CHARS = 256 * 1024;
+/** Rows per page of {@link WarehouseService.exportStream}: few round trips, a few MB held at most. */
+export const EXPORT_PAGE_ROWS = 5000;
 
 const shown = (s: unknown) => JSON.stringify(String(s)).slice(0, 80);
 
@@ -314,7 +316,14 @@ export class WarehouseService {
     if (!present) throw noVersion(datasetId);
     const c = compileQuery(datasetTable(datasetId), columns, new Set(present.keys()), version, q, position);
     const raw = await this.store.run(c.sql, c.params);
-    const total = c.countSql ? Number((await this.store.run(c.countSql, c.countParams))[0]?.n ?? 0) : undefined;
+    // Nothing filters the rows: the version's row count is the exact total, kept by every load
+    // (a count(*) would read the whole version: seconds on a 10M-row table).
+    const unfiltered = !c.grouped && !(q.filters ?? []).length && !(typeof q.q === 'string' && q.q.trim());
+    const total = !c.countSql
+      ? undefined
+      : unfiltered
+        ? Number((await this.store.getVersion(datasetId, version))?.row_count ?? 0)
+        : Number((await this.store.run(c.countSql, c.countParams))[0]?.n ?? 0);
     const decode = (r: Row) => rowFromDb(r, c.out);
     if (c.grouped) return { rows: raw.map(decode), ...(total === undefined ? {} : { total }) };
     const page = raw.slice(0, c.limit);
@@ -366,16 +375,39 @@ export class WarehouseService {
   /**
    * Every row of a version, fetched page by page (keyset on the row id, so memory stays flat and the
    * version read is fixed even if a new one is loaded meanwhile). For streamed downloads.
+   *
+   * The version and the table's columns are read once; each page is one indexed range read of
+   * `pageSize` rows (default {@link EXPORT_PAGE_ROWS}), and the next page is asked for before the
+   * rows of this one are handed out, so that PostgreSQL reads it while the caller encodes: at most
+   * two pages are held at a time.
    * @throws AppError NOT_FOUND, VALIDATION_FAILED as {@link query}.
    */
   async *exportStream(datasetId: string, columns: WhColumn[], opts: { version?: number; fields?: string[]; pageSize?: number } = {}): AsyncGenerator<Row> {
+    tableName(datasetId);
+    checkColumns(columns);
     const version = await this.resolveVersion(datasetId, opts.version);
-    let cursor: string | undefined;
-    do {
-      const page = await this.query(datasetId, columns, { version, limit: opts.pageSize ?? MAX_LIMIT, ...(opts.fields ? { fields: opts.fields } : {}), ...(cursor ? { cursor } : {}) });
-      for (const r of page.rows) yield r;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    const present = await this.store.tableColumns(datasetId);
+    if (!present) throw noVersion(datasetId);
+    const names = new Set(present.keys());
+    const pageSize = opts.pageSize ?? EXPORT_PAGE_ROWS;
+    const q: WhQuery = { version, limit: pageSize, ...(opts.fields ? { fields: opts.fields } : {}) };
+    const table = datasetTable(datasetId);
+    const fetch = (after: string | null) => {
+      const c = compileQuery(table, columns, names, version, q, after === null ? null : { values: [], id: after }, Math.max(MAX_LIMIT, pageSize));
+      const pending = this.store.run(c.sql, c.params).then((raw) => ({ raw, c }));
+      // A consumer that stops early never awaits the prefetched page: its failure must not go unhandled.
+      pending.catch(() => undefined);
+      return pending;
+    };
+    let next = fetch(null);
+    for (;;) {
+      const { raw, c } = await next;
+      const more = raw.length > c.limit;
+      const page = more ? raw.slice(0, c.limit) : raw;
+      if (more) next = fetch(String(page[page.length - 1]!._id));
+      for (const r of page) yield rowFromDb(r, c.out);
+      if (!more) return;
+    }
   }
 }
 

@@ -3,27 +3,31 @@
  * the Law on Data class tags, and the loading / error states.
  */
 import type { ReactNode } from 'react';
+import { useAuth } from '../auth.tsx';
 import type { QualityScores } from '../data/api.ts';
 import { useCanLoadData, useFormat, type Loadable } from '../data/hooks.ts';
 import { useI18n, type MessageKey } from '../i18n.ts';
 import { ROUTE_PATHS, onLinkClick, type Route } from '../router.ts';
 
-const TABS: { route: 'data' | 'upload' | 'quality'; label: MessageKey; steward?: boolean }[] = [
+const TABS: { route: 'data' | 'upload' | 'quality' | 'publications'; label: MessageKey; steward?: boolean; approver?: boolean }[] = [
   { route: 'data', label: 'data.catalogue' },
   { route: 'upload', label: 'data.upload', steward: true },
   { route: 'quality', label: 'data.quality' },
+  { route: 'publications', label: 'pub.queueTitle', approver: true },
 ];
 
 /** The frame of every data page: its tabs, then the page. */
 export function DataLayout({ route, children }: { route: Route; children: ReactNode }) {
   const { t } = useI18n();
   const canLoad = useCanLoadData();
+  const { state: auth } = useAuth();
+  const canApprove = auth.status === 'authenticated' && (auth.user.role === 'admin' || auth.user.role === 'leader');
   const current = route === 'dataset' ? 'data' : route;
   return (
     <div className="data-page">
       <nav className="data-tabs" aria-label={t('data.sections')}>
         <ul>
-          {TABS.filter((tab) => !tab.steward || canLoad).map((tab) => (
+          {TABS.filter((tab) => (!tab.steward || canLoad) && (!tab.approver || canApprove)).map((tab) => (
             <li key={tab.route}>
               <a href={ROUTE_PATHS[tab.route]} onClick={onLinkClick} aria-current={current === tab.route ? 'page' : undefined}>
                 {t(tab.label)}

@@ -111,7 +111,8 @@ function toPackage(value: unknown): PortalPackage {
   };
 }
 
-export const FACET_FIELDS = ['groups', 'organization', 'res_format', 'license_id'] as const;
+/** Facets of the search page; `communes` is the declared spatial coverage (names come in `display_name`). */
+export const FACET_FIELDS = ['groups', 'communes', 'organization', 'res_format', 'license_id'] as const;
 export type FacetField = (typeof FACET_FIELDS)[number];
 
 export interface FacetItem {
@@ -155,6 +156,8 @@ export async function searchPackages(params: SearchParams, signal?: AbortSignal)
         start: params.start,
         sort: params.sort,
         'facet.field': JSON.stringify(FACET_FIELDS),
+        // Every commune with a dataset (135 at most), not CKAN's default 50.
+        'facet.limit': 200,
       },
       signal,
     ),

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { ClassTags, LoadView, QualityBadges } from '../../components/DataParts.tsx';
+import { PublishPanel } from '../../components/PublishPanel.tsx';
 import {
   diffVersions,
   getDataset,
@@ -197,6 +198,7 @@ function DatasetView({ dataset: d }: { dataset: Dataset }) {
       </section>
 
       {hasVersions ? <VersionSections slug={d.slug} latest={d.latestVersion} /> : <p className="muted">{t('ds.noVersions')}</p>}
+      {hasVersions && <PublishPanel dataset={d} />}
     </article>
   );
 }

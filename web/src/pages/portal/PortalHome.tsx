@@ -22,11 +22,12 @@ export function searchPath(params: { q?: string; groups?: string }): string {
 }
 
 /** The section tabs of the portal, then the page. */
-export function PortalLayout({ current, children }: { current: 'home' | 'search' | 'dataset'; children: ReactNode }) {
+export function PortalLayout({ current, children }: { current: 'home' | 'search' | 'dataset' | 'developers'; children: ReactNode }) {
   const { t } = useI18n();
   const tabs = [
     { key: 'home', href: ROUTE_PATHS.openData, label: t('portal.home') },
     { key: 'search', href: ROUTE_PATHS.openDataSearch, label: t('portal.search') },
+    { key: 'developers', href: ROUTE_PATHS.openDataDevelopers, label: t('dev.title') },
   ];
   return (
     <div className="data-page portal">
@@ -133,6 +134,11 @@ export function PortalHome() {
               </section>
               <section aria-labelledby="portal-apps">
                 <h2 id="portal-apps">{t('portal.apps')}</h2>
+                <p>
+                  <a href={ROUTE_PATHS.openDataDevelopers} onClick={onLinkClick} data-testid="developers-link">
+                    {t('dev.home')}
+                  </a>
+                </p>
                 {apps.length === 0 ? (
                   <p className="muted">{t('portal.noApps')}</p>
                 ) : (

@@ -1,5 +1,5 @@
 /**
- * Tìm dữ liệu: CKAN `package_search` with facets (theme, agency, format, licence) and their counts,
+ * Tìm dữ liệu: CKAN `package_search` with facets (theme, commune, agency, format, licence) and their counts,
  * paginated. The query and filters live in the address (`?q=du+lich&groups=du-lich&page=2`) so a
  * search can be shared and the back button works.
  */
@@ -11,6 +11,8 @@ import { FACET_FIELDS, searchPackages, type FacetField, type FacetItem } from '.
 import { PackageCard, PortalLayout } from './PortalHome.tsx';
 
 const PAGE_SIZE = 10;
+/** Values shown per facet before "show more" (135 communes would push the results off the screen). */
+const FACET_SHOWN = 8;
 const SORTS = { relevance: undefined, newest: 'metadata_modified desc', title: 'title_string asc' } as const;
 type SortKey = keyof typeof SORTS;
 
@@ -62,6 +64,7 @@ export function PortalSearch() {
   const hintId = useId();
   const sortId = useId();
   const [wide] = useState(() => window.matchMedia('(min-width: 800px)').matches);
+  const [expanded, setExpanded] = useState<Partial<Record<FacetField, boolean>>>({});
 
   useEffect(() => writeState(state), [state]);
 
@@ -110,13 +113,21 @@ export function PortalSearch() {
                   <input type="radio" name={`facet-${field}`} checked={!state.filters[field]} onChange={() => setFilter(field, undefined)} />
                   <span className="facet-label">{t('portal.anyValue')}</span>
                 </label>
-                {value.facets[field].map((item) => (
-                  <label key={item.name} className="facet-option">
-                    <input type="radio" name={`facet-${field}`} checked={state.filters[field] === item.name} onChange={() => setFilter(field, item.name)} />
-                    <span className="facet-label">{label(field, item)}</span>
-                    <span className="facet-count">{f.int(item.count)}</span>
-                  </label>
-                ))}
+                {value.facets[field]
+                  .filter((item, i) => expanded[field] || i < FACET_SHOWN || state.filters[field] === item.name)
+                  .map((item) => (
+                    <label key={item.name} className="facet-option">
+                      <input type="radio" name={`facet-${field}`} checked={state.filters[field] === item.name} onChange={() => setFilter(field, item.name)} />
+                      <span className="facet-label">{label(field, item)}</span>
+                      <span className="facet-count">{f.int(item.count)}</span>
+                    </label>
+                  ))}
+                {value.facets[field].length > FACET_SHOWN && (
+                  <button type="button" className="button button--small button--ghost facet-more" aria-expanded={!!expanded[field]}
+                    onClick={() => setExpanded((e) => ({ ...e, [field]: !e[field] }))}>
+                    {expanded[field] ? t('portal.facetLess') : t('portal.facetMore', { count: value.facets[field].length - FACET_SHOWN })}
+                  </button>
+                )}
               </fieldset>
             ))}
           {anyFilter && (

@@ -1,0 +1,91 @@
+/**
+ * Accessibility of every page a citizen, a steward or a leader reaches, checked by axe-core (WCAG 2.1
+ * A and AA) in a real headless Chromium against the in-process server with the Gia Lai demo: the
+ * portal (home, search, a dataset, developers), the home map, the login page, and — signed in — the
+ * catalogue, a dataset page with its publishing panel, the quality page, the publication queue and
+ * the LDOP catalogue. A violation fails the test with the rule, its help text and the elements.
+ *
+ * Run: node --import tsx --test test/browser/a11y.browser.test.ts
+ * Needs Chromium at /usr/bin/chromium (or PROVDATA_CHROMIUM); PROVDATA_REQUIRE_BROWSER=1 makes a
+ * missing browser a failure (CI).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { accessibilityViolations, browserMissing, chromiumPath, CHROMIUM_ARGS, ensureWebBuild } from './support.js';
+
+const PASSWORD = 'Tiếp-cận-2026!';
+const DEMO_DATASET = 'mau-co-so-luu-tru-du-lich';
+
+describe('accessibility of the pages (axe-core, WCAG 2.1 AA)', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
+  let browser: Browser;
+  let baseUrl: string;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    await ensureWebBuild();
+    const { buildApp } = await import('../../src/app.js');
+    const { loadConfig } = await import('../../src/core/config/index.js');
+    const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-a11y-'));
+    const p = await buildApp({ config: loadConfig({ PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: PASSWORD, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }) });
+    await p.migrate();
+    await p.seed();
+    baseUrl = (await p.app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
+    close = async () => {
+      await p.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await close?.();
+  });
+
+  /** Opens a path, waits for what shows the page is ready, and collects axe's findings. */
+  async function check(page: Page, path: string, ready: (page: Page) => Promise<unknown>, found: Map<string, string[]>): Promise<void> {
+    await page.goto(`${baseUrl}${path}`);
+    await ready(page);
+    const violations = await accessibilityViolations(page);
+    if (violations.length) found.set(path, violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.targets.join(' | ')}`));
+  }
+
+  test('public pages: portal, home map, login — in Vietnamese, desktop and phone', { timeout: 240_000 }, async () => {
+    const found = new Map<string, string[]>();
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+      const context = await browser.newContext({ viewport, locale: 'vi-VN' });
+      const page = await context.newPage();
+      const h1 = (p: Page) => p.locator('h1').first().waitFor();
+      await check(page, '/open-data', h1, found);
+      await check(page, '/open-data/search?q=du%20lich', (p) => p.getByRole('link', { name: /du lịch/i }).first().waitFor(), found);
+      await check(page, `/open-data/datasets/${DEMO_DATASET}`, (p) => p.locator('table').first().waitFor(), found);
+      await check(page, '/open-data/developers', h1, found);
+      await check(page, '/', (p) => p.locator('.maplibregl-canvas, canvas').first().waitFor(), found);
+      await check(page, '/login', (p) => p.getByLabel('Mật khẩu').waitFor(), found);
+      await context.close();
+    }
+    assert.deepEqual(Object.fromEntries(found), {}, 'axe-core found WCAG 2.1 AA violations');
+  });
+
+  test('signed-in pages: catalogue, dataset with its publishing panel, quality, publication queue, LDOP', { timeout: 240_000 }, async () => {
+    const found = new Map<string, string[]>();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/login`);
+    await page.getByLabel('Tên đăng nhập').fill('admin');
+    await page.getByLabel('Mật khẩu').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByTestId('user-name').waitFor();
+    const h1 = (p: Page) => p.locator('h1').first().waitFor();
+    await check(page, '/data', (p) => p.locator('main a[href^="/data/datasets/"]').first().waitFor(), found);
+    await check(page, `/data/datasets/${DEMO_DATASET}`, (p) => p.getByTestId('publish-panel').waitFor(), found);
+    await check(page, '/data/quality', (p) => p.locator('table').first().waitFor(), found);
+    await check(page, '/data/publications', h1, found);
+    await check(page, '/ldop', h1, found);
+    await context.close();
+    assert.deepEqual(Object.fromEntries(found), {}, 'axe-core found WCAG 2.1 AA violations');
+  });
+});
