@@ -10,44 +10,29 @@
  * missing browser a failure (CI).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { accessibilityViolations, browserMissing, chromiumPath, CHROMIUM_ARGS, ensureWebBuild } from './support.js';
+import { accessibilityViolations, browserMissing, chromiumPath, CHROMIUM_ARGS, login, startTestServer, type TestServer } from './support.js';
 
 const PASSWORD = 'Tiếp-cận-2026!';
 const DEMO_DATASET = 'mau-co-so-luu-tru-du-lich';
 
 describe('accessibility of the pages (axe-core, WCAG 2.1 AA)', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
   let browser: Browser;
-  let baseUrl: string;
-  let close: () => Promise<void>;
+  let server: TestServer;
 
   before(async () => {
-    await ensureWebBuild();
-    const { buildApp } = await import('../../src/app.js');
-    const { loadConfig } = await import('../../src/core/config/index.js');
-    const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-a11y-'));
-    const p = await buildApp({ config: loadConfig({ PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: PASSWORD, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }) });
-    await p.migrate();
-    await p.seed();
-    baseUrl = (await p.app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
-    close = async () => {
-      await p.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    };
+    server = await startTestServer({ adminPassword: PASSWORD });
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
   });
   after(async () => {
     await browser?.close();
-    await close?.();
+    await server?.close();
   });
 
   /** Opens a path, waits for what shows the page is ready, and collects axe's findings. */
   async function check(page: Page, path: string, ready: (page: Page) => Promise<unknown>, found: Map<string, string[]>): Promise<void> {
-    await page.goto(`${baseUrl}${path}`);
+    await page.goto(`${server.baseUrl}${path}`);
     await ready(page);
     const violations = await accessibilityViolations(page);
     if (violations.length) found.set(path, violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.targets.join(' | ')}`));
@@ -74,11 +59,7 @@ describe('accessibility of the pages (axe-core, WCAG 2.1 AA)', { skip: browserMi
     const found = new Map<string, string[]>();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' });
     const page = await context.newPage();
-    await page.goto(`${baseUrl}/login`);
-    await page.getByLabel('Tên đăng nhập').fill('admin');
-    await page.getByLabel('Mật khẩu').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.getByTestId('user-name').waitFor();
+    await login(page, server.baseUrl, 'admin', PASSWORD);
     const h1 = (p: Page) => p.locator('h1').first().waitFor();
     await check(page, '/data', (p) => p.locator('main a[href^="/data/datasets/"]').first().waitFor(), found);
     await check(page, `/data/datasets/${DEMO_DATASET}`, (p) => p.getByTestId('publish-panel').waitFor(), found);

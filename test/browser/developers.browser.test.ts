@@ -12,42 +12,25 @@
  * PROVDATA_REQUIRE_BROWSER=1. Screenshots go to .tmp/screenshots/developers-*.png (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { chromiumPath, browserMissing, CHROMIUM_ARGS, ensureWebBuild, recordRequests, assertAllLocal, watchPage, screenshot } from './support.js';
+import { chromiumPath, browserMissing, CHROMIUM_ARGS, recordRequests, assertAllLocal, watchPage, screenshot, startTestServer, type TestServer } from './support.js';
 
-interface Server {
-  baseUrl: string;
+type Server = TestServer & {
   /** An editor approves every submitted application (in-process). */
   approveApps(): Promise<string[]>;
-  close(): Promise<void>;
-}
+};
 
 async function startServer(): Promise<Server> {
-  await ensureWebBuild();
-  const { buildApp } = await import('../../src/app.js');
-  const { loadConfig } = await import('../../src/core/config/index.js');
+  const server = await startTestServer({ adminPassword: 'Kho-dữ-liệu-2026!' });
   const { SYSTEM } = await import('../../src/core/auth/index.js');
-  const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-dev-'));
-  const config = loadConfig({ PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: 'Kho-dữ-liệu-2026!', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
-  const built = await buildApp({ config });
-  await built.migrate();
-  await built.seed();
-  const address = await built.app.listen({ port: 0, host: '127.0.0.1' });
+  const od = server.platform.opendata;
   return {
-    baseUrl: address.replace('localhost', '127.0.0.1'),
+    ...server,
     approveApps: async () => {
-      const all = await built.opendata.apps(SYSTEM);
-      const waiting = all.filter((a) => a.state === 'submitted');
-      for (const a of waiting) await built.opendata.reviewApp(SYSTEM, a.id, 'approved');
+      const waiting = (await od.apps(SYSTEM)).filter((a) => a.state === 'submitted');
+      for (const a of waiting) await od.reviewApp(SYSTEM, a.id, 'approved');
       return waiting.map((a) => a.name);
-    },
-    close: async () => {
-      await built.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -11,33 +11,20 @@
  * missing browser a failure (CI). Screenshots go to .tmp/screenshots/publish-*.png (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { assertAllLocal, browserMissing, chromiumPath, CHROMIUM_ARGS, ensureWebBuild, recordRequests, screenshot, watchPage } from './support.js';
+import { chromium, type Browser } from 'playwright-core';
+import { assertAllLocal, browserMissing, chromiumPath, CHROMIUM_ARGS, login, recordRequests, screenshot, startTestServer, watchPage, type TestServer } from './support.js';
 
 const PASSWORD = 'Công-bố-dữ-liệu-2026!';
 const CLEAN = { slug: 'le-hoi-van-hoa-du-lich', title: 'Lễ hội văn hóa và du lịch theo xã/phường' };
 const PERSONAL = { slug: 'khach-luu-tru-ca-nhan', title: 'Khách lưu trú (danh sách cá nhân)' };
 
-interface Server {
-  baseUrl: string;
-  close(): Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  await ensureWebBuild();
-  const { buildApp } = await import('../../src/app.js');
-  const { loadConfig } = await import('../../src/core/config/index.js');
+/** The real server with two users of the tourism department and the two datasets of the scenario. */
+async function startServer(): Promise<TestServer> {
+  const server = await startTestServer({ adminPassword: PASSWORD });
+  const p = server.platform;
   const { SYSTEM } = await import('../../src/core/auth/index.js');
-  const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-publish-'));
-  const config = loadConfig({ PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: PASSWORD, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
-  const p = await buildApp({ config });
-  await p.migrate();
-  await p.seed();
   for (const [username, role] of [['vh.steward', 'steward'], ['vh.leader', 'leader']] as const) {
     await p.org.createUser(SYSTEM, { username, displayName: username === 'vh.steward' ? 'Cán bộ dữ liệu Sở VHTTDL' : 'Lãnh đạo Sở VHTTDL', orgId: 'so-vh-tt-dl', role, password: PASSWORD });
   }
@@ -50,26 +37,11 @@ async function startServer(): Promise<Server> {
   };
   await load(CLEAN, [text('ma_xa', 'Mã xã'), text('le_hoi', 'Lễ hội'), text('thang', 'Tháng')], 'Mã xã,Lễ hội,Tháng\n21553,Lễ hội đua voi Buôn Đôn,3\n23575,Lễ hội cồng chiêng Tây Nguyên,11\n');
   await load(PERSONAL, [text('ho_ten', 'Họ tên'), text('so_cccd', 'Số CCCD'), text('ma_xa', 'Mã xã')], 'Họ tên,Số CCCD,Mã xã\nNguyễn Văn An,064095001234,21553\nTrần Thị Bình,052190004321,23575\n');
-  const address = await p.app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    baseUrl: address.replace('localhost', '127.0.0.1'),
-    close: async () => {
-      await p.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function login(page: Page, baseUrl: string, username: string): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.getByTestId('user-name').waitFor();
+  return server;
 }
 
 describe('publishing open data in a browser', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
-  let server: Server;
+  let server: TestServer;
   let browser: Browser;
 
   before(async () => {
@@ -88,7 +60,7 @@ describe('publishing open data in a browser', { skip: browserMissing ? `Chromium
     const problems = watchPage(page);
 
     // The steward proposes the clean dataset: the scan finds nothing and it waits for approval.
-    await login(page, server.baseUrl, 'vh.steward');
+    await login(page, server.baseUrl, 'vh.steward', PASSWORD);
     await page.goto(`${server.baseUrl}/data/datasets/${CLEAN.slug}`);
     await page.getByTestId('pub-status').waitFor();
     assert.match(await page.getByTestId('pub-status').innerText(), /chưa được công bố/);
@@ -110,7 +82,7 @@ describe('publishing open data in a browser', { skip: browserMissing ? `Chromium
     await page.getByRole('button', { name: 'Đăng xuất' }).click();
 
     // The leader's queue holds both; the blocked one cannot be approved, only rejected.
-    await login(page, server.baseUrl, 'vh.leader');
+    await login(page, server.baseUrl, 'vh.leader', PASSWORD);
     await page.goto(`${server.baseUrl}/data/publications`);
     await page.getByTestId('pub-queue').waitFor();
     const queue = await page.getByTestId('pub-queue').innerText();

@@ -4,11 +4,13 @@
  * checks that no request leaves the provdata server and no page error or 5xx happened.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
+import type { Platform } from '../../src/app.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const screenshotDir = join(repoRoot, '.tmp', 'screenshots');
@@ -99,4 +101,45 @@ export async function accessibilityViolations(page: Page): Promise<A11yViolation
     const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.map(String).join(' ')) }));
   });
+}
+
+/** The platform started in-process for a browser test, listening on a free port of 127.0.0.1. */
+export interface TestServer {
+  baseUrl: string;
+  platform: Platform;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the web client if needed, then starts the real server in-process on a fresh data directory
+ * with the Gia Lai seed and its demo datasets, as `npm start` does.
+ */
+export async function startTestServer(opts: { adminPassword: string; env?: Record<string, string> }): Promise<TestServer> {
+  await ensureWebBuild();
+  const { buildApp } = await import('../../src/app.js');
+  const { loadConfig } = await import('../../src/core/config/index.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-'));
+  const platform = await buildApp({
+    config: loadConfig({ PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: opts.adminPassword, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...opts.env }),
+  });
+  await platform.migrate();
+  await platform.seed();
+  const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    baseUrl: address.replace('localhost', '127.0.0.1'),
+    platform,
+    close: async () => {
+      await platform.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in through the login page, as a person would, and waits for the account name in the header. */
+export async function login(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.getByTestId('user-name').waitFor();
 }

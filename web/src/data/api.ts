@@ -4,6 +4,7 @@
  * error instead of an `undefined` deep in a component.
  */
 import { ApiError, apiErrorFrom, apiFetch, baseHeaders, currentCsrfToken } from '../api.ts';
+import { arr, contractBreak, obj, type Obj } from '../shape.ts';
 
 export interface QualityScores {
   validity: number;
@@ -183,22 +184,6 @@ export interface LineageEntry {
 }
 
 // ---- Shape checks ------------------------------------------------------------------------------
-
-type Obj = Record<string, unknown>;
-
-function contractBreak(what: string): ApiError {
-  return new ApiError({ status: 200, code: 'bad_response', message: `Unexpected answer from the server (${what})` });
-}
-
-function obj(value: unknown, what: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw contractBreak(what);
-  return value as Obj;
-}
-
-function arr(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw contractBreak(what);
-  return value;
-}
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);

@@ -3,7 +3,8 @@
  * version (the server scans it for personal data at once), an approver publishes or rejects it, and
  * a published dataset can be taken down again with its history kept.
  */
-import { ApiError, apiFetch } from '../api.ts';
+import { apiFetch } from '../api.ts';
+import { contractBreak } from '../shape.ts';
 
 export type PublicationState = 'blocked' | 'pending' | 'published' | 'rejected' | 'withdrawn' | 'superseded' | 'unpublished';
 
@@ -37,13 +38,13 @@ export interface QueueItem extends Publication {
 function publication(value: unknown): Publication {
   const v = value as Partial<Publication> | null;
   if (!v || typeof v.id !== 'string' || typeof v.state !== 'string' || typeof v.version !== 'number' || !v.scan || !Array.isArray(v.scan.findings)) {
-    throw new ApiError({ status: 200, code: 'bad_response', message: 'Unexpected answer from the server (publication)' });
+    throw contractBreak('publication');
   }
   return v as Publication;
 }
 
 function list<T>(value: unknown, item: (x: unknown) => T): T[] {
-  if (!Array.isArray(value)) throw new ApiError({ status: 200, code: 'bad_response', message: 'Unexpected answer from the server (publications)' });
+  if (!Array.isArray(value)) throw contractBreak('publications');
   return value.map(item);
 }
 
@@ -59,7 +60,7 @@ export async function listPublications(slug: string, signal?: AbortSignal): Prom
 export async function publicationQueue(signal?: AbortSignal): Promise<QueueItem[]> {
   return list(await apiFetch('/api/opendata/publications', { signal }), (x) => {
     const p = publication(x) as QueueItem;
-    if (!p.dataset || typeof p.dataset.slug !== 'string') throw new ApiError({ status: 200, code: 'bad_response', message: 'Unexpected answer from the server (queue)' });
+    if (!p.dataset || typeof p.dataset.slug !== 'string') throw contractBreak('queue');
     return p;
   });
 }

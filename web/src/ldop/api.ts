@@ -3,23 +3,8 @@
  * their credentials, the service catalogue, sharing agreements, the message log and usage. Answers are
  * checked at the edge (shape, not every field), as in `data/api.ts`.
  */
-import { ApiError, apiFetch } from '../api.ts';
-
-type Obj = Record<string, unknown>;
-
-function contractBreak(what: string): ApiError {
-  return new ApiError({ status: 200, code: 'bad_response', message: `Unexpected answer from the server (${what})` });
-}
-
-function obj(value: unknown, what: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw contractBreak(what);
-  return value as Obj;
-}
-
-function arr(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw contractBreak(what);
-  return value;
-}
+import { apiFetch } from '../api.ts';
+import { arr, contractBreak, obj, type Obj } from '../shape.ts';
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);

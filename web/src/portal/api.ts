@@ -3,21 +3,9 @@
  * `{ success, result }`) for search, dataset and rows, and the opendata module's KPI, apps and
  * downloads. Everything here works without a login; shapes are checked before they are trusted.
  */
-import { ApiError, apiFetch } from '../api.ts';
+import { apiFetch } from '../api.ts';
+import { arr, contractBreak, obj, type Obj } from '../shape.ts';
 
-type Obj = Record<string, unknown>;
-
-function contractBreak(what: string): ApiError {
-  return new ApiError({ status: 200, code: 'bad_response', message: `Unexpected answer from the server (${what})` });
-}
-function obj(value: unknown, what: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw contractBreak(what);
-  return value as Obj;
-}
-function arr(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw contractBreak(what);
-  return value;
-}
 const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 

@@ -4,17 +4,9 @@
  * (`x-ckan-api-key`) — registering an application, and the published datasets to pick from.
  * Shapes are checked before they are trusted.
  */
-import { ApiError, apiFetch } from '../api.ts';
+import { apiFetch } from '../api.ts';
+import { contractBreak, obj, type Obj } from '../shape.ts';
 
-type Obj = Record<string, unknown>;
-
-function contractBreak(what: string): ApiError {
-  return new ApiError({ status: 200, code: 'bad_response', message: `Unexpected answer from the server (${what})` });
-}
-function obj(value: unknown, what: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw contractBreak(what);
-  return value as Obj;
-}
 const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
 const int = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
