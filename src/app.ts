@@ -110,7 +110,7 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const sync = new SyncService({ db, jobs, catalog, warehouse, logger });
     events.subscribe('sync.national', 'dataset.version.published', (e) => sync.onVersionPublished(e.payload));
     const opendata = new OpendataService({
-      db, catalog, warehouse, dictionary, displayNames,
+      db, catalog, warehouse, dictionary, displayNames, jobs,
       organisations: async () => (await org.listOrgs()).map((o) => ({ id: o.id, name: o.name, nameEn: o.name_en, kind: o.kind })),
       communes: async () => (await geo.list()).filter((u) => u.level === 'commune').map((u) => ({ code: u.code, name: u.fullName })),
     });

@@ -10,6 +10,14 @@ const parsers = { [types.INT8]: (v: string) => Number(v) };
 // PGlite copies from a Blob that must sit in memory: feed COPY in slices of this size.
 const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The engine zeroes its whole shared buffer pool at start, and PGlite's default of 128 MB is most of
+ * the engine's resident memory. 32 MB costs nothing measurable on loads of a million rows (COPY
+ * writes through a small ring anyway; the host's page cache sits under the data directory) and
+ * keeps ≈100 MB off the process (docs/performance.md, "ingest").
+ */
+const START_PARAMS = ['-c', 'shared_buffers=32MB'];
+
 export interface PgliteOptions {
   /** Data directory; undefined means in memory. */
   dataDir?: string;
@@ -79,6 +87,7 @@ function lastRecordEnd(text: string): number {
 export async function openPglite(opts: PgliteOptions): Promise<Db> {
   const pg = await PGlite.create(opts.dataDir, {
     extensions: { pg_trgm, unaccent },
+    startParams: [...PGlite.defaultStartParams, ...START_PARAMS],
     parsers,
     ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
   });

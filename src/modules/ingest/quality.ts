@@ -140,6 +140,22 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/**
+ * What the scores are computed from, as plain data: an accumulator filled in a worker thread is
+ * posted back this way (the fingerprints are not: they only serve the duplicate count, already made).
+ */
+export interface QualityTally {
+  cellsChecked: number;
+  cellsValid: number;
+  requiredCells: number;
+  requiredPresent: number;
+  rows: number;
+  duplicateRows: number;
+  codedCells: number;
+  codeMismatches: number;
+  samples: [string, { seen: number; values: number[] }][];
+}
+
 const FLOAT = new Float64Array(1);
 const FLOAT_WORDS = new Uint32Array(FLOAT.buffer);
 
@@ -163,6 +179,27 @@ export class QualityAccumulator {
   /** Fingerprint of the current row: two 32-bit hashes with different multipliers. */
   private h1 = 0;
   private h2 = 0;
+
+  /** The counts and samples so far, for {@link QualityAccumulator.fromTally} in another thread. */
+  tally(): QualityTally {
+    const { cellsChecked, cellsValid, requiredCells, requiredPresent, rows, duplicateRows, codedCells, codeMismatches } = this;
+    return { cellsChecked, cellsValid, requiredCells, requiredPresent, rows, duplicateRows, codedCells, codeMismatches, samples: [...this.samples] };
+  }
+
+  /** An accumulator that gives the {@link result} of the one that made `t` (it takes no more rows). */
+  static fromTally(t: QualityTally): QualityAccumulator {
+    const q = new QualityAccumulator();
+    q.cellsChecked = t.cellsChecked;
+    q.cellsValid = t.cellsValid;
+    q.requiredCells = t.requiredCells;
+    q.requiredPresent = t.requiredPresent;
+    q.rows = t.rows;
+    q.duplicateRows = t.duplicateRows;
+    q.codedCells = t.codedCells;
+    q.codeMismatches = t.codeMismatches;
+    for (const [column, sample] of t.samples) q.samples.set(column, sample);
+    return q;
+  }
 
   startRow(): void {
     this.h1 = 0x811c9dc5;

@@ -7,20 +7,18 @@ import { authorize, type Principal } from '../../core/auth/index.js';
 import { ObjectTooLargeError, type ObjectStore } from '../../core/objects/index.js';
 import type { CatalogService, ColumnSpec, Dataset } from '../catalog/index.js';
 import type { DictionaryService } from '../dictionary/index.js';
-import type { LoadMode, WarehouseService, WhColumn } from '../warehouse/index.js';
+import type { EncoderPlan, LoadMode, WarehouseService, WhColumn } from '../warehouse/index.js';
 import {
   foldVietnamese, inferColumnType, inferNumberFormat, listSheets, openTable, ParseError, VIETNAMESE_NUMBER_FORMAT,
   type NumberFormat, type Table,
 } from './parse/index.js';
+import { feedInThread, LoadWorker, WORKER_MIN_BYTES, type LoadFeed } from './load-feed.js';
 import { freshness, QualityAccumulator, type QualityScores } from './quality.js';
+import type { FeedResult, FeedSetup } from './row-feed.js';
 import { IngestStore, type RunRow, type UploadRow } from './store.js';
-import { RowValidator, type Reject, type TargetColumn } from './validate.js';
+import type { Reject, TargetColumn } from './validate.js';
 
 const SAMPLE_ROWS = 2000;
-/** Rejects kept in memory for one run (all are counted); the store keeps at most MAX_STORED_REJECTS. */
-const MAX_KEPT_REJECTS = 100_000;
-/** Keys remembered for the in-file uniqueness check; beyond it the warehouse's own check applies. */
-const MAX_TRACKED_KEYS = 5_000_000;
 
 /** Thrown inside the load transaction to roll it back when the file is refused. */
 class RefusedLoad extends Error {}
@@ -213,6 +211,20 @@ export class IngestService {
   async ingest(actor: Principal, req: IngestRequest): Promise<IngestSummary> {
     authorize(actor, 'data:write');
     const upload = await this.getUpload(actor, req.uploadId);
+    // A large file's rows are checked in a worker thread (load-feed.ts), started now so that its
+    // start-up overlaps what comes before the load.
+    const worker = Number(upload.size) >= WORKER_MIN_BYTES
+      ? new LoadWorker(this.deps.objects.open(upload.sha256), { filename: upload.filename, sheet: req.sheet ?? null })
+      : null;
+    try {
+      return await this.ingestWith(actor, req, upload, worker);
+    } finally {
+      await worker?.stop();
+    }
+  }
+
+  /** {@link ingest}, the rows checked by `worker`, or in this thread when it is null. */
+  private async ingestWith(actor: Principal, req: IngestRequest, upload: UploadRow, worker: LoadWorker | null): Promise<IngestSummary> {
     const { catalog, dictionary, warehouse, db, events } = this.deps;
 
     // Pass 0: header and a sample, for number formats and (with create) the draft schema.
@@ -302,46 +314,38 @@ export class IngestService {
         numberFormats.set(t.name, inferNumberFormat(sample.map((r) => r[idx] ?? ''), first.machineNumberFormat ?? VIETNAMESE_NUMBER_FORMAT));
       }
     }
-    const validator = new RowValidator(targets, sourceIndex, { numberFormats, codeLists });
+    const setup: FeedSetup = {
+      targets, sourceIndex: [...sourceIndex], numberFormats: [...numberFormats], codeLists: [...codeLists].map(([name, codes]) => [name, [...codes]]),
+      keyColumns, validRowsOnly: req.validRowsOnly,
+    };
 
     // One pass: validate every row, stream the valid ones into the warehouse inside the transaction.
     // In all-or-nothing mode the first reject stops the feed but validation goes on to report every
-    // problem, then the transaction is rolled back: the previous version is untouched.
-    const quality = new QualityAccumulator();
-    const rejects: Reject[] = [];
-    const keys = new Map<string, number>();
-    let rowsRead = 0;
-    let rowsRejected = 0;
+    // problem, then the transaction is rolled back: the previous version is untouched. The rows are
+    // checked and encoded in the worker when there is one.
     const previous = dataset.latestVersion ? await warehouse.rowCount(dataset.id, dataset.latestVersion) : null;
     const whColumns: WhColumn[] = dataset.columns.map((c) => ({ name: c.name, type: c.type }));
-    const table = await this.open(upload, req.sheet);
-    async function* validRows() {
-      for await (const row of table.rows) {
-        rowsRead++;
-        const checked = validator.check(row, quality);
-        if (checked.key !== null && checked.rejects.length === 0) {
-          const seen = keys.get(checked.key);
-          if (seen !== undefined) {
-            checked.rejects.push({ line: row.line, column: keyColumns.join(', '), value: checked.key.replace(/\u001f/g, ' | '), vi: `Trùng khóa với dòng ${seen}`, en: `Duplicate key of line ${seen}` });
-          } else if (keys.size < MAX_TRACKED_KEYS) keys.set(checked.key, row.line);
-        }
-        if (checked.rejects.length) {
-          rowsRejected++;
-          for (const r of checked.rejects) if (rejects.length < MAX_KEPT_REJECTS) rejects.push(r);
-          continue;
-        }
-        if (rowsRejected === 0 || req.validRowsOnly) yield { line: row.line, values: checked.values };
-      }
-    }
+    const table = worker ? null : await this.open(upload, req.sheet);
+    let feed: LoadFeed | null = null;
+    const encoded = (plan: EncoderPlan) => {
+      feed = table ? feedInThread(table, setup, plan) : worker!.feed(setup, plan);
+      return feed.chunks;
+    };
+    // Counts, rejects and quality of the rows read (none when the load stopped before reading any).
+    let found: FeedResult = { rowsRead: 0, rowsRejected: 0, rejects: [], quality: new QualityAccumulator().tally() };
+    const finish = () => {
+      found = feed?.result() ?? found;
+      return found;
+    };
     const base = () => ({
-      dataset_id: dataset.id, upload_id: upload.id, mode: req.mode, valid_rows_only: req.validRowsOnly, format: table.format,
-      encoding: table.encoding, sheet: table.sheet, rows_read: rowsRead, rows_rejected: rowsRejected, mapping,
+      dataset_id: dataset.id, upload_id: upload.id, mode: req.mode, valid_rows_only: req.validRowsOnly, format: first.format,
+      encoding: first.encoding, sheet: first.sheet, rows_read: found.rowsRead, rows_rejected: found.rowsRejected, mapping,
       created_by: actor.id, org_id: dataset.publisherOrgId, error: null,
     });
     const summary = (run: RunRow, q: QualityScores): IngestSummary => ({
       runId: run.id, dataset: dataset.slug, datasetId: dataset.id, status: run.status === 'loaded' ? 'loaded' : 'rejected', version: run.version,
-      rowsRead, rowsLoaded: run.rows_loaded, rowsRejected, format: table.format, encoding: table.encoding, sheet: table.sheet,
-      mapping, quality: q, rejects: rejects.slice(0, 20), error: (run.error as { vi: string; en: string } | null) ?? null,
+      rowsRead: found.rowsRead, rowsLoaded: run.rows_loaded, rowsRejected: found.rowsRejected, format: first.format, encoding: first.encoding, sheet: first.sheet,
+      mapping, quality: q, rejects: found.rejects.slice(0, 20), error: (run.error as { vi: string; en: string } | null) ?? null,
     });
 
     let loadedRun: { run: RunRow; q: QualityScores } | null = null;
@@ -349,12 +353,13 @@ export class IngestService {
       loadedRun = await db.transaction(async (tx) => {
         await warehouse.ensureTable(tx, dataset.id, whColumns);
         const loaded = await warehouse.load(tx, {
-          datasetId: dataset.id, columns: whColumns, keyColumns, mode: req.mode, rows: validRows(), createdBy: actor.id,
+          datasetId: dataset.id, columns: whColumns, keyColumns, mode: req.mode, encoded, createdBy: actor.id,
           source: { uploadId: upload.id, sha256: upload.sha256, filename: upload.filename, uploadedAt: new Date(upload.uploaded_at).toISOString() },
         });
+        const { rowsRead, rowsRejected, rejects } = finish();
         const refuse = rowsRead === 0 || loaded.rowsLoaded === 0 || (rowsRejected > 0 && !req.validRowsOnly);
         if (refuse) throw new RefusedLoad();
-        const q = quality.result(previous, freshness(new Date(), dataset.updateFrequency).score);
+        const q = QualityAccumulator.fromTally(found.quality).result(previous, freshness(new Date(), dataset.updateFrequency).score);
         const s = this.store.with(tx);
         const r = await s.insertRun({ ...base(), status: 'loaded', version: loaded.version, rows_loaded: loaded.rowsLoaded, quality: { ...q.scores, details: q.details } });
         await s.insertRejects(r.id, rejects);
@@ -367,13 +372,14 @@ export class IngestService {
     } catch (e) {
       if (!(e instanceof RefusedLoad)) parseProblem(e);
     } finally {
-      await table.close();
+      await table?.close();
     }
     if (loadedRun) return summary(loadedRun.run, loadedRun.q);
 
     // Refused: nothing was loaded; the run and its rejects are kept for the steward.
     // sống describes the dataset as it stands: a refused file does not make it fresher.
-    const q = quality.result(previous, freshness(dataset.lastLoadedAt ? new Date(dataset.lastLoadedAt) : null, dataset.updateFrequency).score).scores;
+    const { rowsRead, rejects } = found;
+    const q = QualityAccumulator.fromTally(found.quality).result(previous, freshness(dataset.lastLoadedAt ? new Date(dataset.lastLoadedAt) : null, dataset.updateFrequency).score).scores;
     const run = await db.transaction(async (tx) => {
       const s = this.store.with(tx);
       const r = await s.insertRun({ ...base(), status: 'rejected', version: null, rows_loaded: 0, quality: { ...q },

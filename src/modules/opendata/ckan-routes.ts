@@ -198,6 +198,7 @@ export async function ckanRoutes(app: App, svc: OpendataService): Promise<void> 
         return svc.datastoreSearch({
           resourceId: required(p, 'resource_id'), filters: filters as Record<string, unknown> | undefined, q: rawQ, limit: natural(p, 'limit'),
           offset: natural(p, 'offset'), fields, sort: str(p, 'sort'), includeTotal: bool(p, 'include_total'),
+          totalEstimationThreshold: natural(p, 'total_estimation_threshold'),
         }, base);
       }
     }

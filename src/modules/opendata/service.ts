@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import type { Db } from '../../core/db/index.js';
+import type { Job, JobQueue } from '../../core/jobs/index.js';
 import { authorize, can, type Principal } from '../../core/auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
 import type { CatalogService, Dataset } from '../catalog/index.js';
 import { THEMES } from '../catalog/index.js';
 import type { DictionaryService } from '../dictionary/index.js';
-import type { Row, WarehouseService, WhColumn, WhFilter, WhSort } from '../warehouse/index.js';
+import type { QueryIndexReport, Row, WarehouseService, WhColumn, WhFilter, WhSort } from '../warehouse/index.js';
 import { compileFq, compileSort, compileText, isFieldedQuery, searchQueryError } from './ckan-query.js';
 import { CKAN_FORMATS, csvStream, DOWNLOAD_FORMATS, geojsonStream, jsonStream, MEDIA_TYPES, xlsxStream, type DownloadFormat, type OutColumn } from './downloads.js';
 import { DeveloperKeys } from './developers.js';
@@ -19,6 +20,8 @@ export const CKAN_ROWS_MAX = 1000;
 export const DATASTORE_ROWS_MAX = 32000;
 /** KPI targets of the Data Strategy (B.1, NV2.6 and B.4). */
 export const KPI_TARGETS = { target2027: 100, target2030: 200, apps: 10 } as const;
+/** The job that builds the query indexes of a dataset once a version of it is published. */
+export const QUERY_INDEX_QUEUE = 'opendata.query-indexes';
 
 export interface Organisation {
   id: string;
@@ -41,6 +44,19 @@ export interface OpendataDeps {
   rateLimits?: { anonymous: number; key: number };
   /** Display names of users (org module), so approvers see who proposed without reading the user list. */
   displayNames?(ids: string[]): Promise<Map<string, string>>;
+  /**
+   * The job queue: approving a publication enqueues the build of the dataset's query indexes
+   * ({@link QUERY_INDEX_QUEUE}). Without it nothing is built (datastore_search stays correct, only slower).
+   */
+  jobs?: JobQueue;
+}
+
+/** Payload of a {@link QUERY_INDEX_QUEUE} job. */
+export interface QueryIndexJob {
+  datasetId: string;
+  version: number;
+  /** Columns filtered by equality often enough to deserve a b-tree: bound to a code list, or keys. */
+  equalityColumns: string[];
 }
 
 export interface Publication {
@@ -119,6 +135,7 @@ export class OpendataService {
     this.store = new OpendataStore(deps.db);
     this.limits = deps.rateLimits ?? { anonymous: 120, key: 1200 };
     this.developers = new DeveloperKeys(this.store, () => this.limits.key, () => this.flush());
+    deps.jobs?.handle(QUERY_INDEX_QUEUE, (job) => this.runQueryIndexJob(job));
   }
 
   /** Organisations by id, cached for 30 s (they change rarely; every CKAN answer names them). */
@@ -210,10 +227,30 @@ export class OpendataService {
       if (!row) throw conflict({ vi: 'Đề nghị vừa được người khác xử lý', en: 'The proposal was decided meanwhile' });
       await store.upsertPackage(pkg);
       await store.ensureResources(ds.id, pkg.formats);
+      // In the same transaction: the index build is queued if and only if the publication commits.
+      const job: QueryIndexJob = { datasetId: ds.id, version: pub.version, equalityColumns: ds.columns.filter((c) => c.codeList || c.key).map((c) => c.name) };
+      await this.deps.jobs?.enqueue(QUERY_INDEX_QUEUE, { ...job }, { maxAttempts: 5 }, tx);
       return row;
     });
     this.allFacetsCache = null;
     return presentPublication(decided);
+  }
+
+  /**
+   * Builds the query indexes of a published dataset (see `WarehouseService.ensureQueryIndexes`): a
+   * trigram index per text column for `q`, a b-tree per code-list or key column for `filters`.
+   * Idempotent (existing indexes are kept); a dataset unpublished meanwhile is skipped.
+   */
+  async buildQueryIndexes(job: QueryIndexJob): Promise<QueryIndexReport | null> {
+    const pkg = await this.store.package(job.datasetId);
+    if (!pkg) return null;
+    return this.deps.warehouse.ensureQueryIndexes(job.datasetId, job.equalityColumns);
+  }
+
+  private async runQueryIndexJob(job: Job): Promise<void> {
+    const p = job.payload as Partial<QueryIndexJob>;
+    if (typeof p.datasetId !== 'string' || !Array.isArray(p.equalityColumns)) return; // malformed: nothing to retry
+    await this.buildQueryIndexes({ datasetId: p.datasetId, version: Number(p.version), equalityColumns: p.equalityColumns.map(String) });
   }
 
   /** Refuses a pending or blocked proposal. @throws AppError NOT_FOUND, FORBIDDEN, CONFLICT */
@@ -566,7 +603,11 @@ export class OpendataService {
    * @throws AppError NOT_FOUND, VALIDATION_FAILED (unknown field, bad filter or sort)
    */
   async datastoreSearch(
-    p: { resourceId: string; filters?: Record<string, unknown>; q?: string; limit?: number; offset?: number; fields?: string[]; sort?: string; includeTotal?: boolean },
+    p: {
+      resourceId: string; filters?: Record<string, unknown>; q?: string; limit?: number; offset?: number; fields?: string[]; sort?: string; includeTotal?: boolean;
+      /** CKAN's `total_estimation_threshold`: a total above it may be estimated (`total_was_estimated: true`). */
+      totalEstimationThreshold?: number;
+    },
     base: string,
   ) {
     const r = await this.store.publishedResource(p.resourceId);
@@ -594,6 +635,8 @@ export class OpendataService {
     const offset = p.offset ?? 0;
     const records: Row[] = [];
     let total: number | undefined;
+    let estimated = false;
+    const estimate = p.includeTotal !== false && p.totalEstimationThreshold !== undefined;
     try {
       // The warehouse pages by at most 1,000 rows: a larger CKAN limit is read in several pages.
       for (let got = 0; ; ) {
@@ -602,13 +645,20 @@ export class OpendataService {
           version: pkg.version, fields, filters, ...(p.q ? { q: p.q.slice(0, 200) } : {}), sort, limit: Math.max(page, 1), offset: offset + got,
           // The total is counted once, and only when asked for (CKAN's include_total=false skips it: on a
           // large table a filtered count reads every row of the version).
-          count: total === undefined && p.includeTotal !== false,
+          count: total === undefined && p.includeTotal !== false && !estimate,
         });
         if (total === undefined) total = res.total ?? 0;
         if (page === 0) break;
         records.push(...res.rows);
         got += res.rows.length;
         if (res.rows.length < page || got >= limit) break;
+      }
+      if (estimate) {
+        // Counted up to the threshold, estimated beyond it: a `q` matching millions of rows would
+        // otherwise be counted row by row (tens of seconds on 10M rows even with the indexes).
+        const n = await this.deps.warehouse.count(pkg.dataset_id, columns, { version: pkg.version, filters, ...(p.q ? { q: p.q.slice(0, 200) } : {}) }, { estimateAbove: p.totalEstimationThreshold });
+        total = n.total;
+        estimated = n.estimated;
       }
     } catch (e) {
       if (e instanceof AppError && e.code === 'VALIDATION_FAILED') throw ckanValidation(String(e.extra.errors?.[0]?.field ?? 'query'), e.detail?.en ?? e.message);
@@ -622,7 +672,8 @@ export class OpendataService {
       fields: [{ id: '_id', type: 'int' }, ...fields.map((f) => ({ id: f, type: CKAN_TYPES[columns.find((c) => c.name === f)!.type] ?? 'text' }))],
       records: records.map((row, i) => ({ _id: offset + i + 1, ...row })),
       ...(p.includeTotal === false ? {} : { total: total ?? 0 }),
-      total_was_estimated: false,
+      total_was_estimated: estimated,
+      total_estimation_threshold: p.totalEstimationThreshold ?? null,
       limit,
       ...(offset ? { offset } : {}),
       ...(p.q ? { q: p.q } : {}),

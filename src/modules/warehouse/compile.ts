@@ -29,6 +29,8 @@ export interface CompiledQuery {
   params: unknown[];
   countSql: string | null;
   countParams: unknown[];
+  /** `FROM <table> t WHERE <filters, q, version>` with `countParams`: what a bounded count or an estimate reads (null when grouped). */
+  fromWhere: string | null;
   /** Columns of each result row, in order, with the type to decode them with. */
   out: OutColumn[];
   /** Page size; the SELECT fetches one more row to know whether there is a next page. */
@@ -277,6 +279,7 @@ export function compileQuery(
       params: p.list,
       countSql: q.count ? `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} t WHERE ${whereSql}${groupSql}) g` : null,
       countParams,
+      fromWhere: null,
       out,
       limit,
       grouped: true,
@@ -332,6 +335,7 @@ export function compileQuery(
     params: p.list,
     countSql: q.count ? `SELECT count(*) AS n FROM ${table} t WHERE ${whereSql}` : null,
     countParams,
+    fromWhere: `FROM ${table} t WHERE ${whereSql}`,
     out,
     limit,
     grouped: false,

@@ -1,7 +1,9 @@
 import type { Module } from '../../core/module.js';
 
-export { WarehouseService } from './service.js';
+export { WarehouseService, type QueryIndexReport } from './service.js';
+export { queryIndexName, type QueryIndex } from './store.js';
 export { warehouseRoutes } from './routes.js';
+export { RowEncoder } from './rows.js';
 export {
   WH_TYPES,
   LOAD_MODES,
@@ -17,6 +19,7 @@ export {
   type WhColumn,
   type LoadMode,
   type LoadInput,
+  type EncoderPlan,
   type LoadResult,
   type VersionInfo,
   type WhQuery,

@@ -4,7 +4,7 @@
  */
 import * as crypto from 'node:crypto';
 import { AppError } from '../../core/errors.js';
-import type { Row, WhColumn, WhType } from './schema.js';
+import type { EncoderPlan, Row, WhColumn, WhType } from './schema.js';
 
 /** PostgreSQL type of each warehouse type. Geometry is GeoJSON kept as jsonb. */
 export const PG_TYPES: Record<WhType, string> = {
@@ -147,6 +147,11 @@ export class RowEncoder {
     this.keyIdx = keyColumns.map((k) => columns.findIndex((c) => c.name === k));
     this.lead = version === null ? '' : `${version},`;
     this.canon = new Array<string | null>(columns.length).fill(null);
+  }
+
+  /** The encoder a load planned (possibly in another thread). */
+  static fromPlan(plan: EncoderPlan): RowEncoder {
+    return new RowEncoder(plan.columns, plan.keyColumns, plan.version, plan.requireKey);
   }
 
   /** Column names of the CSV, for `copyFrom`. */

@@ -82,7 +82,38 @@ export interface WhQueryResult {
   nextCursor?: string | null;
 }
 
-export interface LoadInput {
+/**
+ * What a load needs its rows encoded with, decided once it knows its target (see
+ * {@link LoadInput}): plain data, so it can be posted to a worker thread that builds the same
+ * `RowEncoder` (rows.ts) there.
+ */
+export interface EncoderPlan {
+  columns: WhColumn[];
+  keyColumns: string[];
+  /** The version number leading each line when copying straight into the dataset table, else null. */
+  version: number | null;
+  /** Refuse a row without a key value (upserts). */
+  requireKey: boolean;
+}
+
+export type LoadInput = LoadInputBase &
+  (
+    | {
+        /** Typed rows: number, 'YYYY-MM-DD' for dates, boolean, a GeoJSON object for geometry, or null. */
+        rows: AsyncIterable<{ line: number; values: Record<string, unknown> }>;
+        encoded?: never;
+      }
+    | {
+        rows?: never;
+        /**
+         * The rows already encoded as CSV (e.g. by a worker thread): called once, when the load knows
+         * its target, with the plan of the `RowEncoder` (rows.ts) that must produce every line.
+         */
+        encoded: (plan: EncoderPlan) => AsyncIterable<string | Buffer>;
+      }
+  );
+
+interface LoadInputBase {
   /** Uuid of the catalogue dataset. */
   datasetId: string;
   /** The dataset schema, in order. */
@@ -90,8 +121,6 @@ export interface LoadInput {
   /** Required (non-empty) for upsert; identifies a row for upserts and for the diff's "changed". */
   keyColumns: string[];
   mode: LoadMode;
-  /** Typed rows: number, 'YYYY-MM-DD' for dates, boolean, a GeoJSON object for geometry, or null. */
-  rows: AsyncIterable<{ line: number; values: Record<string, unknown> }>;
   /** User id of the steward. */
   createdBy: string | null;
   /** Lineage stored on the version: { uploadId, sha256, filename }. */

@@ -9,6 +9,7 @@ import {
   MAX_LIMIT,
   WH_TYPES,
   type DiffResult,
+  type EncoderPlan,
   type LoadInput,
   type LoadResult,
   type Row,
@@ -17,7 +18,7 @@ import {
   type WhQuery,
   type WhQueryResult,
 } from './schema.js';
-import { datasetTable, tableName, WarehouseStore, type VersionRow } from './store.js';
+import { datasetTable, queryIndexName, tableName, WarehouseStore, type QueryIndex, type VersionRow } from './store.js';
 
 /** PostgreSQL caps a table at 1600 columns; leave room for the system columns. */
 const MAX_COLUMNS = 1500;
@@ -65,7 +66,7 @@ function checkKeyColumns(columns: readonly WhColumn[], keyColumns: readonly stri
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Streams typed rows out as CSV chunks for COPY, counting nothing and holding one chunk at a time. */
-async function* csvChunks(rows: LoadInput['rows'], encoder: RowEncoder): AsyncGenerator<string> {
+async function* csvChunks(rows: AsyncIterable<{ line: number; values: Record<string, unknown> }>, encoder: RowEncoder): AsyncGenerator<string> {
   let buf = '';
   for await (const r of rows) {
     buf += encoder.line(r.line, r.values ?? {});
@@ -107,7 +108,7 @@ const noVersion = (datasetId: string, version?: number) =>
 export class WarehouseService {
   private readonly store: WarehouseStore;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.store = new WarehouseStore(db);
   }
 
@@ -192,17 +193,19 @@ export class WarehouseService {
     // With nothing current to compare against (first load, empty dataset) or nothing to compare
     // (append), rows go straight into the dataset table; otherwise through a staging table.
     const direct = mode === 'append' || prevRows === 0;
-    const encoder = new RowEncoder(columns, keyColumns, direct ? version : null, mode === 'upsert');
+    const plan: EncoderPlan = { columns, keyColumns, version: direct ? version : null, requireKey: mode === 'upsert' };
+    const encoder = RowEncoder.fromPlan(plan);
+    const csv = () => (input.encoded ? input.encoded(plan) : csvChunks(input.rows, encoder));
     let rowsLoaded: number;
     let added: number;
     let removed = 0;
     if (direct) {
-      rowsLoaded = await this.store.copy(tx, datasetTable(datasetId), encoder.copyColumns(), csvChunks(input.rows, encoder));
+      rowsLoaded = await this.store.copy(tx, datasetTable(datasetId), encoder.copyColumns(), csv());
       added = rowsLoaded;
       if (mode === 'upsert') this.refuseDuplicates(await this.store.duplicateKeysInVersion(tx, datasetId, version), keyColumns);
     } else {
       const stage = await this.store.createStage(tx, columns);
-      rowsLoaded = await this.store.copy(tx, stage, encoder.copyColumns(), csvChunks(input.rows, encoder));
+      rowsLoaded = await this.store.copy(tx, stage, encoder.copyColumns(), csv());
       if (mode === 'upsert') {
         this.refuseDuplicates(await this.store.duplicateKeysInStage(tx, stage), keyColumns);
         removed = await this.store.upsertClose(tx, datasetId, stage, version);
@@ -409,5 +412,87 @@ export class WarehouseService {
       if (!more) return;
     }
   }
+
+  /**
+   * Query indexes of a dataset table, for the public reads of a published dataset (CKAN
+   * `datastore_search`): a trigram GIN index on `provdata_fold(col)` for **every** text column of the
+   * table — the `q` condition ORs them all, so one missing index means a full scan — and a b-tree
+   * for each of `equalityColumns` (columns bound to a code list, key columns) that the table has.
+   * Names are deterministic (`queryIndexName`); an index that exists is left alone, so running it
+   * again (a second publication, a retried job) creates only what is missing. Each index is built in
+   * its own short transaction, which holds a SHARE lock on the table while it builds: reads go on, a
+   * load of the same dataset waits. The table is analysed afterwards when anything was built (the
+   * planner needs statistics on the indexed expressions to choose between the indexes and a scan).
+   * Meant for a background job: on a 10M-row table it takes minutes.
+   * @throws AppError VALIDATION_FAILED for a bad dataset id; NOT_FOUND when the dataset has no table.
+   */
+  async ensureQueryIndexes(datasetId: string, equalityColumns: readonly string[] = []): Promise<QueryIndexReport> {
+    tableName(datasetId);
+    const present = await this.store.tableColumns(datasetId);
+    if (!present) throw noVersion(datasetId);
+    const wanted: QueryIndex[] = [];
+    for (const [name, type] of present) {
+      if (type === 'text' && !name.startsWith('_')) wanted.push({ name: queryIndexName(datasetId, name, 'search'), column: name, kind: 'search' });
+    }
+    for (const name of new Set(equalityColumns)) {
+      const type = present.get(name);
+      // Geometry and JSON have no useful b-tree equality; system columns are indexed already.
+      if (type === undefined || name.startsWith('_') || type === 'jsonb' || type.startsWith('geometry')) continue;
+      wanted.push({ name: queryIndexName(datasetId, name, 'equality'), column: name, kind: 'equality' });
+    }
+    const existing = await this.store.indexNames(datasetId);
+    const report: QueryIndexReport = { indexes: [], analyzeMs: 0 };
+    for (const index of wanted) {
+      if (existing.has(index.name)) {
+        report.indexes.push({ ...index, created: false, ms: 0 });
+        continue;
+      }
+      const t0 = performance.now();
+      await this.db.transaction((tx) => this.store.createQueryIndex(tx, datasetId, index, this.db.driver === 'postgres' ? '256MB' : null));
+      report.indexes.push({ ...index, created: true, ms: performance.now() - t0 });
+    }
+    if (report.indexes.some((i) => i.created)) {
+      const t0 = performance.now();
+      await this.store.analyze(datasetId);
+      report.analyzeMs = performance.now() - t0;
+    }
+    return report;
+  }
+
+  /**
+   * The number of rows a query's filters and `q` select in a version, exact by default. With
+   * `estimateAbove: N` (CKAN's `total_estimation_threshold`), rows are counted only up to N + 1: a
+   * total of at most N is exact, a larger one is the planner's estimate (never below N + 1) and
+   * `estimated` is true. Without filters or `q` the version's row count is exact and free either way.
+   * @throws AppError VALIDATION_FAILED, NOT_FOUND as {@link query}.
+   */
+  async count(
+    datasetId: string,
+    columns: WhColumn[],
+    q: Pick<WhQuery, 'version' | 'filters' | 'q'>,
+    opts: { estimateAbove?: number } = {},
+  ): Promise<{ total: number; estimated: boolean }> {
+    tableName(datasetId);
+    checkColumns(columns);
+    const version = await this.resolveVersion(datasetId, q.version);
+    const unfiltered = !(q.filters ?? []).length && !(typeof q.q === 'string' && q.q.trim());
+    const threshold = opts.estimateAbove;
+    if (threshold !== undefined && (!Number.isSafeInteger(threshold) || threshold < 0)) {
+      throw invalid({ vi: 'Ngưỡng ước lượng tổng không hợp lệ', en: 'Invalid total estimation threshold' }, [{ field: 'total_estimation_threshold', message: 'must be a natural number' }]);
+    }
+    if (unfiltered) return { total: Number((await this.store.getVersion(datasetId, version))?.row_count ?? 0), estimated: false };
+    const present = await this.store.tableColumns(datasetId);
+    if (!present) throw noVersion(datasetId);
+    const c = compileQuery(datasetTable(datasetId), columns, new Set(present.keys()), version, { version, filters: q.filters, q: q.q, limit: 1, count: true }, null);
+    if (threshold === undefined) return { total: Number((await this.store.run(c.countSql!, c.countParams))[0]?.n ?? 0), estimated: false };
+    const counted = await this.store.countUpTo(c.fromWhere!, c.countParams, threshold + 1);
+    if (counted <= threshold) return { total: counted, estimated: false };
+    return { total: Math.max(counted, await this.store.estimateRows(c.fromWhere!, c.countParams)), estimated: true };
+  }
 }
 
+/** What {@link WarehouseService.ensureQueryIndexes} found and built, with the build time of each index. */
+export interface QueryIndexReport {
+  indexes: (QueryIndex & { created: boolean; ms: number })[];
+  analyzeMs: number;
+}

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ident, qualified, type Queryable } from '../../core/db/index.js';
 import { AppError, invalid } from '../../core/errors.js';
@@ -158,7 +158,7 @@ export class WarehouseStore {
   }
 
   /** COPY of CSV chunks into `table` (already quoted). Returns the rows copied. */
-  copy(tx: Queryable, table: string, columns: readonly string[], csv: AsyncIterable<string> | Readable): Promise<number> {
+  copy(tx: Queryable, table: string, columns: readonly string[], csv: AsyncIterable<string | Buffer> | Readable): Promise<number> {
     return translate(tx.copyFrom(table, columns, csv));
   }
 
@@ -318,4 +318,73 @@ export class WarehouseStore {
     );
     return new Map(r.rows.map((row) => [String(row._id), row]));
   }
+
+  // ---- query indexes -----------------------------------------------------------------------------
+
+  /** Names of the indexes a dataset table has. */
+  async indexNames(datasetId: string): Promise<Set<string>> {
+    const r = await this.db.query<{ name: string }>('SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = $2', [WH_SCHEMA, tableName(datasetId)]);
+    return new Set(r.rows.map((x) => x.name));
+  }
+
+  /**
+   * Builds one query index if it does not exist yet, in the transaction `tx`: a trigram GIN index on
+   * exactly the expression the compiled `q` condition searches (`provdata_fold(col) LIKE '%…%'`), or
+   * a b-tree for equality filters that carries the version columns, so a filtered count can be
+   * answered from the index alone once the table is vacuumed. A plain CREATE INDEX (not
+   * CONCURRENTLY, which PostgreSQL refuses inside a transaction and PGlite's single connection cannot
+   * use): it takes a SHARE lock on the table until `tx` ends, so reads go on and writes (a load) wait.
+   * Builders of one dataset are serialised by an advisory lock of their own (never the load's).
+   */
+  async createQueryIndex(tx: Queryable, datasetId: string, index: QueryIndex, maintenanceWorkMem: string | null): Promise<void> {
+    const t = datasetTable(datasetId);
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('provdata.query-indexes'), hashtext($1))`, [datasetId.toLowerCase()]);
+    if (maintenanceWorkMem) await tx.query(`SELECT set_config('maintenance_work_mem', $1, true)`, [maintenanceWorkMem]);
+    const col = ident(index.column);
+    await tx.exec(
+      index.kind === 'search'
+        ? `CREATE INDEX IF NOT EXISTS ${ident(index.name)} ON ${t} USING gin (provdata_fold(${col}) gin_trgm_ops)`
+        : `CREATE INDEX IF NOT EXISTS ${ident(index.name)} ON ${t} (${col}) INCLUDE ("_version_from", "_version_to")`,
+    );
+  }
+
+  /** Fresh planner statistics, including those of the indexed `provdata_fold(col)` expressions. */
+  async analyze(datasetId: string): Promise<void> {
+    await this.db.exec(`ANALYZE ${datasetTable(datasetId)}`);
+  }
+
+  /**
+   * The planner's estimate of the rows matching a compiled condition (`fromWhere` of a compiled
+   * query, with its parameters): `EXPLAIN` only, nothing is read.
+   */
+  async estimateRows(fromWhere: string, params: readonly unknown[]): Promise<number> {
+    const r = await this.db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 ${fromWhere}`, params);
+    const raw = r.rows[0]?.['QUERY PLAN'];
+    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan?: { 'Plan Rows'?: number } }[];
+    return Math.round(Number(plan[0]?.Plan?.['Plan Rows'] ?? 0));
+  }
+
+  /** Counts the rows of a compiled condition, stopping at `limit`. */
+  async countUpTo(fromWhere: string, params: readonly unknown[], limit: number): Promise<number> {
+    const r = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM (SELECT 1 ${fromWhere} LIMIT $${params.length + 1}::bigint) s`, [...params, limit]);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+}
+
+/** One query index of a dataset table: trigram search on a text column, or a b-tree for equality filters. */
+export interface QueryIndex {
+  name: string;
+  column: string;
+  kind: 'search' | 'equality';
+}
+
+/**
+ * The deterministic name of a query index: `ds_<id>_qs_<column>` (search) or `ds_<id>_qe_<column>`
+ * (equality); a column name too long for PostgreSQL's 63 characters is shortened and suffixed
+ * with a hash of the full name, so two long names never collide.
+ */
+export function queryIndexName(datasetId: string, column: string, kind: QueryIndex['kind']): string {
+  const base = `${tableName(datasetId)}_${kind === 'search' ? 'qs' : 'qe'}_`;
+  if (base.length + column.length <= 63) return base + column;
+  return `${base}${column.slice(0, 63 - base.length - 9)}_${createHash('sha256').update(column).digest('hex').slice(0, 8)}`;
 }
