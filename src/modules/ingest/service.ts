@@ -211,20 +211,23 @@ export class IngestService {
   async ingest(actor: Principal, req: IngestRequest): Promise<IngestSummary> {
     authorize(actor, 'data:write');
     const upload = await this.getUpload(actor, req.uploadId);
-    // A large file's rows are checked in a worker thread (load-feed.ts), started now so that its
-    // start-up overlaps what comes before the load.
-    const worker = Number(upload.size) >= WORKER_MIN_BYTES
-      ? new LoadWorker(this.deps.objects.open(upload.sha256), { filename: upload.filename, sheet: req.sheet ?? null })
-      : null;
+    // A large file's rows are checked in a worker thread (load-feed.ts). A text file's worker is
+    // started now, so that its start-up overlaps what comes before the load; a workbook's (a zip,
+    // possibly a bomb) only once the sample pass has read it without tripping a limit, so that a
+    // refused file never costs a thread and its heap.
+    let worker: LoadWorker | null = null;
+    const large = Number(upload.size) >= WORKER_MIN_BYTES;
+    const startWorker = () => (worker ??= large ? new LoadWorker(this.deps.objects.open(upload.sha256), { filename: upload.filename, sheet: req.sheet ?? null }) : null);
+    if (!/\.(xlsx|xlsm|zip)$/i.test(upload.filename)) startWorker();
     try {
-      return await this.ingestWith(actor, req, upload, worker);
+      return await this.ingestWith(actor, req, upload, startWorker);
     } finally {
-      await worker?.stop();
+      await (worker as LoadWorker | null)?.stop();
     }
   }
 
-  /** {@link ingest}, the rows checked by `worker`, or in this thread when it is null. */
-  private async ingestWith(actor: Principal, req: IngestRequest, upload: UploadRow, worker: LoadWorker | null): Promise<IngestSummary> {
+  /** {@link ingest}, the rows checked by the worker `startWorker` gives, or in this thread when it gives none. */
+  private async ingestWith(actor: Principal, req: IngestRequest, upload: UploadRow, startWorker: () => LoadWorker | null): Promise<IngestSummary> {
     const { catalog, dictionary, warehouse, db, events } = this.deps;
 
     // Pass 0: header and a sample, for number formats and (with create) the draft schema.
@@ -240,6 +243,7 @@ export class IngestService {
     } finally {
       await first.close();
     }
+    const worker = startWorker();
 
     let dataset: Dataset;
     try {
