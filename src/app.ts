@@ -9,7 +9,7 @@ import type { Config } from './core/config/index.js';
 import { migrate, openDb, type Db, type MigrationReport, type MigrationSet } from './core/db/index.js';
 import { AppError } from './core/errors.js';
 import { EventBus } from './core/events/index.js';
-import { createHttp, type App } from './core/http/index.js';
+import { createHttp, sendRouteMiss, type App } from './core/http/index.js';
 import { JobQueue } from './core/jobs/index.js';
 import { createLogger } from './core/logger.js';
 import { Metrics } from './core/metrics.js';
@@ -193,9 +193,9 @@ async function serveWeb(app: App): Promise<void> {
     } catch {
       throw new AppError('NOT_FOUND', { vi: 'Đường dẫn không hợp lệ', en: 'Malformed path' });
     }
-    if (urlPath.startsWith('/api/') || !index) {
-      throw new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${urlPath}`, en: `No route ${urlPath}` });
-    }
+    // An API path: 404, or 405 when the path takes other methods (a GET of a POST-only route lands here).
+    if (urlPath.startsWith('/api/')) return sendRouteMiss(req, reply);
+    if (!index) throw new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${urlPath}`, en: `No route ${urlPath}` });
     if (/\.[a-z0-9]{1,8}$/i.test(urlPath)) {
       const file = urlPath.replace(/^\/+/, '');
       if (file.includes('..') || !existsSync(WEB_DIST + file)) throw new AppError('NOT_FOUND', { vi: `Không có tệp ${urlPath}`, en: `No file ${urlPath}` });

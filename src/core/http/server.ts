@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import FindMyWay from 'find-my-way';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -83,6 +84,29 @@ function sameToken(a: string, b: string): boolean {
  * Builds the Fastify instance every module registers its routes on: problem+json errors, request
  * ids, OpenAPI, the one authentication/authorisation hook, CSRF for cookie writes, audit and metrics.
  */
+const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const KNOWN_ROUTES = Symbol('provdata.knownRoutes');
+
+/**
+ * Answers a request no route took: 405 with an Allow header listing the methods the path does take
+ * when the path exists, else 404 — as problem+json. For not-found handlers, the web client's too.
+ */
+export function sendRouteMiss(req: FastifyRequest, reply: FastifyReply) {
+  const path = req.url.split('?')[0]!;
+  const shown = path.slice(0, 200);
+  const known = (req.server as unknown as Record<symbol, ReturnType<typeof FindMyWay> | undefined>)[KNOWN_ROUTES];
+  const allowed = known ? ROUTED_METHODS.filter((m) => known.find(m, path) !== null) : [];
+  if (allowed.length && !(allowed as readonly string[]).includes(req.method)) {
+    reply.header('allow', allowed.join(', '));
+    return sendProblem(reply, new AppError(
+      'METHOD_NOT_ALLOWED',
+      { vi: `Đường dẫn ${shown} không nhận phương thức ${req.method}; hãy dùng ${allowed.join(', ')}`, en: `${shown} does not take ${req.method}; use ${allowed.join(', ')}` },
+      { allow: allowed },
+    ));
+  }
+  return sendProblem(reply, new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${req.method} ${shown}`, en: `No route ${req.method} ${shown}` }));
+}
+
 export async function createHttp(deps: HttpDeps): Promise<App> {
   const { config, logger, audit, metrics } = deps;
   const app = Fastify({
@@ -111,9 +135,22 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
     else req.log.info({ code: err instanceof AppError ? err.code : (err as { code?: string }).code }, 'request refused');
     return sendProblem(reply, err);
   });
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, new AppError('NOT_FOUND', { vi: `Không có đường dẫn ${req.method} ${req.url.split('?')[0]}`, en: `No route ${req.method} ${req.url.split('?')[0]}` })),
-  );
+  // Every route's path and method, without the web client's catch-all, so that a request for a known
+  // path with the wrong method gets 405 and an Allow header instead of a bare 404.
+  const known = FindMyWay();
+  app.decorate(KNOWN_ROUTES, known);
+  app.addHook('onRoute', (route) => {
+    if (route.url.includes('*')) return;
+    for (const m of [route.method].flat()) {
+      if (!(ROUTED_METHODS as readonly string[]).includes(m)) continue;
+      try {
+        known.on(m as (typeof ROUTED_METHODS)[number], route.url, () => undefined);
+      } catch {
+        // The same method and path twice (a route with constraints): one entry is enough here.
+      }
+    }
+  });
+  app.setNotFoundHandler((req, reply) => sendRouteMiss(req, reply));
   await app.register(cookie);
 
   // OpenAPI: public routes say so (`security: []`, `x-public`) so a test can prove the rest refuse anonymous callers.
