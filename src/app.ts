@@ -20,6 +20,7 @@ import { CatalogService, catalogModule, catalogRoutes } from './modules/catalog/
 import { WarehouseService, warehouseModule, warehouseRoutes } from './modules/warehouse/index.js';
 import { IngestService, ingestModule, ingestRoutes } from './modules/ingest/index.js';
 import { FsObjectStore, type ObjectStore } from './core/objects/index.js';
+import { SecretBox } from './core/secrets.js';
 import { SyncService, syncModule, syncRoutes } from './modules/sync/index.js';
 import { LdopGateway, SharingService, gatewayRoutes, sharingModule, sharingRoutes } from './modules/sharing/index.js';
 import { OpendataService, ckanRoutes, opendataModule, opendataRoutes, seedDemo } from './modules/opendata/index.js';
@@ -107,7 +108,7 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const gateway = new LdopGateway(sharing, warehouse, audit);
     // A new version of a shared dataset: expose its read service and notify subscribed consumers.
     events.subscribe('ldop.dataset-published', 'dataset.version.published', (e) => sharing.onDatasetPublished(e));
-    const sync = new SyncService({ db, jobs, catalog, warehouse, logger });
+    const sync = new SyncService({ db, jobs, catalog, warehouse, logger, secrets: SecretBox.open(config.dataDir, config.secretKey) });
     events.subscribe('sync.national', 'dataset.version.published', (e) => sync.onVersionPublished(e.payload));
     const opendata = new OpendataService({
       db, catalog, warehouse, dictionary, displayNames, jobs,
@@ -154,6 +155,8 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
         // planned entries need the agencies seeded above.
         await dictionary.seed((await geo.list()).filter((u) => u.level === 'commune'));
         await catalog.seed();
+        // Tokens written before they were sealed at rest (idempotent).
+        await sync.sealLegacyTokens();
         // The living demo of the open data portal: sample open datasets over the real communes.
         if (config.seedDemo) {
           const communes = (await geo.list()).filter((u) => u.level === 'commune').map((u) => ({

@@ -19,6 +19,7 @@ export const CONFIG_VARIABLES = [
   { name: 'PROVDATA_LOGIN_LOCK_MINUTES', default: '15', doc: 'How long a locked account stays locked.' },
   { name: 'PROVDATA_LOGIN_RATE_PER_MINUTE', default: '20', doc: 'Login attempts allowed per client address per minute.' },
   { name: 'PROVDATA_TRUST_PROXY', default: 'false', doc: 'Trust X-Forwarded-For from a reverse proxy (true/false).' },
+  { name: 'PROVDATA_SECRET_KEY', default: '', doc: 'Key (32 bytes, base64) sealing secrets kept in the database, such as national targets\' tokens. Empty: a key file generated in <data dir>/keys/.' },
   { name: 'PROVDATA_MAX_UPLOAD_MB', default: '2048', doc: 'Largest file a steward may upload, in MB.' },
   { name: 'LOG_LEVEL', default: 'info', doc: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
   { name: 'MQTT_URL', default: '', doc: 'External MQTT broker (mqtt://…) for sensors; empty = embedded broker (IoT issue).' },
@@ -43,6 +44,8 @@ export interface Config {
   readonly loginRatePerMinute: number;
   readonly trustProxy: boolean;
   readonly maxUploadMb: number;
+  /** Base64 of 32 bytes, or null for the key file in the data directory (core/secrets.ts). Never logged. */
+  readonly secretKey: string | null;
   readonly logLevel: string;
   readonly mqttUrl: string | null;
   readonly natsUrl: string | null;
@@ -111,6 +114,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: một trong / one of ${LOG_LEVELS.join(', ')}`);
   }
+  const secretKey = raw('PROVDATA_SECRET_KEY') || null;
+  // Never echo the value: it is the key.
+  if (secretKey !== null && Buffer.from(secretKey, 'base64').length !== 32) problems.push('PROVDATA_SECRET_KEY: cần 32 byte dạng base64 (openssl rand -base64 32) / must be 32 bytes in base64');
   const host = raw('HOST');
   if (!/^[a-z0-9.:\-[\]]+$/i.test(host)) problems.push(`HOST=${JSON.stringify(host)}: không phải địa chỉ hợp lệ / not a valid address`);
 
@@ -130,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginRatePerMinute: int('PROVDATA_LOGIN_RATE_PER_MINUTE', 1, 100000),
     trustProxy: bool('PROVDATA_TRUST_PROXY'),
     maxUploadMb: int('PROVDATA_MAX_UPLOAD_MB', 1, 1024 * 1024),
+    secretKey,
     logLevel,
     mqttUrl: url('MQTT_URL', ['mqtt', 'mqtts', 'ws', 'wss', 'tcp']),
     natsUrl: url('NATS_URL', ['nats', 'tls']),

@@ -11,6 +11,7 @@ import { batchHash, compileMapping, mappingProblems, type MappedRow, type Mappin
 import type { Batch, Connector, DeadLetter, Reconciliation, Run, Target, TargetPatch, TargetStatus } from './model.js';
 import { authorizeDataset, authorizeTargetAdmin } from './policy.js';
 import { SyncStore } from './store.js';
+import type { SecretBox } from '../../core/secrets.js';
 
 /** The job queue the sync runs on; one job per run (re)start. */
 export const SYNC_QUEUE = 'sync:run';
@@ -34,6 +35,8 @@ export interface SyncDeps {
   logger: Logger;
   /** How a target is reached; HTTP/JSON unless a test or another transport says otherwise. */
   connect?: (t: Target) => NationalTarget;
+  /** Seals the targets' tokens at rest. */
+  secrets?: SecretBox;
   options?: SyncOptions;
 }
 
@@ -73,7 +76,7 @@ export class SyncService {
   private stopping = new AbortController();
 
   constructor(private readonly deps: SyncDeps) {
-    this.store = new SyncStore(deps.db);
+    this.store = new SyncStore(deps.db, deps.secrets ?? null);
     this.opts = { batchAttempts: 3, batchBackoffMs: 250, leaseMs: 120_000, jobAttempts: 12, ...deps.options };
     this.log = deps.logger.child({ component: 'sync' });
     deps.jobs.handle(SYNC_QUEUE, (job) => this.runJob(job));
@@ -97,6 +100,11 @@ export class SyncService {
     const t = await this.store.getTarget(code);
     if (!t) throw noTarget(code);
     return t;
+  }
+
+  /** Seals the targets' tokens written before they were sealed at rest (see core/secrets.ts). */
+  async sealLegacyTokens(): Promise<number> {
+    return this.store.sealLegacyTokens();
   }
 
   /**

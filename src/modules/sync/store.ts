@@ -2,6 +2,7 @@ import type { Queryable } from '../../core/db/index.js';
 import { conflict, invalid } from '../../core/errors.js';
 import type { MappingSpec } from './mapping.js';
 import type { Batch, BatchStatus, Connector, DeadLetter, Run, RunStatus, Target, TargetPatch, TargetStatus } from './model.js';
+import type { SecretBox } from '../../core/secrets.js';
 
 interface TargetRow {
   code: string; ordinal: number; name: string; name_en: string; enabled: boolean; base_url: string | null; auth_token: string | null;
@@ -27,8 +28,9 @@ interface DeadLetterRow {
 
 const date = (d: Date | string | null) => (d === null ? null : new Date(d));
 
-const toTarget = (r: TargetRow): Target => ({
-  code: r.code, ordinal: r.ordinal, name: r.name, nameEn: r.name_en, enabled: r.enabled, baseUrl: r.base_url, token: r.auth_token,
+const toTarget = (r: TargetRow, box: SecretBox | null): Target => ({
+  code: r.code, ordinal: r.ordinal, name: r.name, nameEn: r.name_en, enabled: r.enabled, baseUrl: r.base_url,
+  token: r.auth_token === null || !box ? r.auth_token : box.unseal(r.auth_token),
   batchSize: r.batch_size, timeoutMs: r.timeout_ms, updatedAt: new Date(r.updated_at),
 });
 const toConnector = (r: ConnectorRow): Connector => ({
@@ -59,21 +61,25 @@ const DEAD_FROM = `sync_dead_letters l JOIN sync_runs r ON r.id = l.run_id JOIN 
 
 /** SQL of the sync module. Only this file talks to its tables. */
 export class SyncStore {
-  constructor(private readonly db: Queryable) {}
+  /** `box` seals the targets' tokens at rest (core/secrets.ts); without it they are kept as given. */
+  constructor(
+    private readonly db: Queryable,
+    private readonly box: SecretBox | null = null,
+  ) {}
 
   with(q: Queryable): SyncStore {
-    return new SyncStore(q);
+    return new SyncStore(q, this.box);
   }
 
   // ---- targets ---------------------------------------------------------------------------------
 
   async listTargets(): Promise<Target[]> {
-    return (await this.db.query<TargetRow>('SELECT * FROM sync_targets ORDER BY ordinal, code')).rows.map(toTarget);
+    return (await this.db.query<TargetRow>('SELECT * FROM sync_targets ORDER BY ordinal, code')).rows.map((r) => toTarget(r, this.box));
   }
 
   async getTarget(code: string): Promise<Target | null> {
     const r = await this.db.query<TargetRow>('SELECT * FROM sync_targets WHERE code = $1', [code]);
-    return r.rows[0] ? toTarget(r.rows[0]) : null;
+    return r.rows[0] ? toTarget(r.rows[0], this.box) : null;
   }
 
   async updateTarget(code: string, p: TargetPatch, by: string | null): Promise<Target | null> {
@@ -86,9 +92,21 @@ export class SyncStore {
          timeout_ms = COALESCE($8, timeout_ms),
          updated_by = $9::uuid, updated_at = now()
        WHERE code = $1 RETURNING *`,
-      [code, p.enabled ?? null, p.baseUrl !== undefined, p.baseUrl ?? null, p.token !== undefined, p.token ?? null, p.batchSize ?? null, p.timeoutMs ?? null, by],
+      [code, p.enabled ?? null, p.baseUrl !== undefined, p.baseUrl ?? null, p.token !== undefined, p.token ? this.seal(p.token) : null, p.batchSize ?? null, p.timeoutMs ?? null, by],
     );
-    return r.rows[0] ? toTarget(r.rows[0]) : null;
+    return r.rows[0] ? toTarget(r.rows[0], this.box) : null;
+  }
+
+  private seal(token: string): string {
+    return this.box ? this.box.seal(token) : token;
+  }
+
+  /** Seals the tokens written before sealing existed (idempotent). Returns how many it sealed. */
+  async sealLegacyTokens(): Promise<number> {
+    if (!this.box) return 0;
+    const r = await this.db.query<{ code: string; auth_token: string }>("SELECT code, auth_token FROM sync_targets WHERE auth_token IS NOT NULL AND auth_token NOT LIKE 'sealed:%'");
+    for (const t of r.rows) await this.db.query('UPDATE sync_targets SET auth_token = $2 WHERE code = $1 AND auth_token = $3', [t.code, this.box.seal(t.auth_token), t.auth_token]);
+    return r.rows.length;
   }
 
   // ---- connectors ------------------------------------------------------------------------------

@@ -116,6 +116,18 @@ for (const engine of engines()) {
       assert.ok(!r.body.includes(token));
       assert.ok(!(await call(admin, 'GET', '/api/sync/targets/y-te')).body.includes(token));
       assert.ok(!(await call(admin, 'GET', '/api/sync/targets')).body.includes(token));
+      // At rest the token is sealed (AES-256-GCM): a database dump does not hold it; the service reads it back.
+      const stored = (await p.db.query<{ auth_token: string }>("SELECT auth_token FROM sync_targets WHERE code = 'y-te'")).rows[0]!.auth_token;
+      assert.match(stored, /^sealed:v1:/);
+      assert.ok(!stored.includes(token));
+      assert.equal((await p.sync.getTarget(SYSTEM, 'y-te')).token, token);
+      // A token written before sealing existed is read as it is, and sealed at the next start.
+      await p.db.query("UPDATE sync_targets SET auth_token = 'legacy-plain-token' WHERE code = 'y-te'");
+      assert.equal((await p.sync.getTarget(SYSTEM, 'y-te')).token, 'legacy-plain-token');
+      assert.equal(await p.sync.sealLegacyTokens(), 1);
+      assert.equal(await p.sync.sealLegacyTokens(), 0);
+      assert.match((await p.db.query<{ auth_token: string }>("SELECT auth_token FROM sync_targets WHERE code = 'y-te'")).rows[0]!.auth_token, /^sealed:v1:/);
+      assert.equal((await p.sync.getTarget(SYSTEM, 'y-te')).token, 'legacy-plain-token');
       assert.equal((await call(admin, 'PUT', '/api/sync/targets/y-te', { baseUrl: 'ftp://x.example/' })).statusCode, 400);
       assert.equal((await call(admin, 'PUT', '/api/sync/targets/y-te', { baseUrl: 'https://user:pw@x.example/' })).statusCode, 400);
       // Stewards and viewers cannot see or change targets; anonymous callers are asked to log in.
