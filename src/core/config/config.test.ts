@@ -107,6 +107,7 @@ describe('configuration', () => {
       { MQTT_URL: `http://iot:${secret}@broker` },
       { NATS_URL: `https://nats:${secret}@nats` },
       { PROVDATA_ADMIN_PASSWORD: secret.slice(0, 8) },
+      { PROVDATA_SECRET_KEY: `${secret}${secret}` }, // base64 of fewer than 32 bytes
     ];
     for (const env of envs) {
       const ps = problems(env);
