@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
@@ -38,32 +37,43 @@ function wrap(runner: Runner): Queryable {
     },
     async copyFrom(table, columns, csv) {
       const target = `${table} (${columns.map(ident).join(', ')})`;
-      let parts: (string | Buffer)[] = [];
+      let parts: Uint8Array[] = [];
       let size = 0;
       let total = 0;
       const flush = async () => {
         if (size === 0) return;
-        const blob = new Blob(parts.map((p) => (typeof p === 'string' ? p : new Uint8Array(p))));
+        const blob = new Blob(parts);
         const r = await runner.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob });
         total += r.affectedRows ?? 0;
         parts = [];
         size = 0;
       };
-      const source: AsyncIterable<string | Buffer> = csv instanceof Readable ? csv : csv;
-      let carry = '';
-      for await (const chunk of source) {
+      // Works on bytes: the rows arrive as UTF-8 (the load worker's chunks) and go to the engine as
+      // UTF-8, so decoding them to a string and back would only cost the engine's thread time.
+      const scan = new RecordScanner();
+      let carry: Uint8Array | null = null;
+      for await (const chunk of csv as AsyncIterable<string | Uint8Array>) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
         // Cut only at line ends so that no CSV record is split between two COPY statements.
-        const text = carry + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-        const cut = lastRecordEnd(text);
-        carry = text.slice(cut);
-        const whole = text.slice(0, cut);
+        const cut = scan.lastRecordEnd(bytes);
+        if (cut < 0) {
+          carry = carry ? concat(carry, bytes) : bytes;
+          continue;
+        }
+        const whole = bytes.subarray(0, cut);
+        if (carry) {
+          parts.push(carry);
+          size += carry.byteLength;
+        }
         parts.push(whole);
-        size += whole.length;
+        size += whole.byteLength;
+        carry = cut < bytes.byteLength ? bytes.subarray(cut) : null;
         if (size >= COPY_CHUNK_BYTES) await flush();
       }
       if (carry) {
-        parts.push(carry.endsWith('\n') ? carry : carry + '\n');
-        size += carry.length;
+        parts.push(carry);
+        size += carry.byteLength;
+        if (carry[carry.byteLength - 1] !== 10) parts.push(NEWLINE);
       }
       await flush();
       return total;
@@ -71,16 +81,34 @@ function wrap(runner: Runner): Queryable {
   };
 }
 
-/** Index just past the last newline that is outside a quoted CSV field. */
-function lastRecordEnd(text: string): number {
-  let inQuotes = false;
-  let last = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) inQuotes = !inQuotes;
-    else if (c === 10 && !inQuotes) last = i + 1;
+const NEWLINE = new Uint8Array([10]);
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+/**
+ * Finds record ends in CSV bytes fed in order: a newline outside a quoted field. Quote state carries
+ * from one chunk to the next (UTF-8 never uses the bytes of `"` or `\n` inside a multi-byte character).
+ */
+class RecordScanner {
+  private inQuotes = false;
+
+  /** Index just past the last record end in `bytes`, or -1 when the chunk ends none. */
+  lastRecordEnd(bytes: Uint8Array): number {
+    let inQuotes = this.inQuotes;
+    let last = -1;
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i];
+      if (c === 34) inQuotes = !inQuotes;
+      else if (c === 10 && !inQuotes) last = i + 1;
+    }
+    this.inQuotes = inQuotes;
+    return last;
   }
-  return last;
 }
 
 /** Opens the embedded PostgreSQL (PGlite, WASM) with pg_trgm and unaccent. */
