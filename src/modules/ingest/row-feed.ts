@@ -83,7 +83,7 @@ export class RowFeed {
       return null;
     }
     if (this.rowsRejected > 0 && !this.setup.validRowsOnly) return null;
-    return this.encoder.line(row.line, checked.values);
+    return this.encoder.line(row.line, checked.values, true);
   }
 
   result(): FeedResult {
