@@ -22,6 +22,14 @@ const INPUT_WINDOW = 8 * 1024 * 1024;
  * a whole COPY slice (8 MB): the window lets the worker go on meanwhile.
  */
 const OUTPUT_WINDOW = 16 * 1024 * 1024;
+/**
+ * The worker's young generation for text files (V8 default: 48 MB). Every row makes short-lived
+ * strings (cells, the CSV line, the hash text); with twice the room fewer of them survive a scavenge
+ * and get copied or promoted. Measured on 1M CSV rows (docs/performance.md): 20–30 % less time for
+ * the whole ingest on either engine, for ≈50 MB more resident at most. Workbooks keep the default:
+ * their inflated XML already weighs on memory, and the zip-bomb bound is tight.
+ */
+const TEXT_YOUNG_GENERATION_MB = 96;
 
 /** The CSV of one load, and what its rows held. */
 export interface LoadFeed {
@@ -171,8 +179,9 @@ export class LoadWorker {
  * first, then loads its source.
  */
 function startWorker(init: WorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./load-worker.js', import.meta.url), { workerData: init });
+  const resourceLimits = /\.(xlsx|xlsm|zip)$/i.test(init.filename) ? {} : { maxYoungGenerationSizeMb: TEXT_YOUNG_GENERATION_MB };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./load-worker.js', import.meta.url), { workerData: init, resourceLimits });
   const source = new URL('./load-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(boot, { eval: true, workerData: init });
+  return new Worker(boot, { eval: true, workerData: init, resourceLimits });
 }
