@@ -31,6 +31,9 @@ const OUTPUT_WINDOW = 16 * 1024 * 1024;
  */
 const TEXT_YOUNG_GENERATION_MB = 96;
 
+/** A workbook (read through exceljs), as opposed to a text file, by its name. */
+export const isWorkbook = (filename: string): boolean => /\.(xlsx|xlsm|zip)$/i.test(filename);
+
 /** The CSV of one load, and what its rows held. */
 export interface LoadFeed {
   /** CSV chunks for COPY, whole lines each; iterate once. */
@@ -179,7 +182,7 @@ export class LoadWorker {
  * first, then loads its source.
  */
 function startWorker(init: WorkerInit): Worker {
-  const resourceLimits = /\.(xlsx|xlsm|zip)$/i.test(init.filename) ? {} : { maxYoungGenerationSizeMb: TEXT_YOUNG_GENERATION_MB };
+  const resourceLimits = isWorkbook(init.filename) ? {} : { maxYoungGenerationSizeMb: TEXT_YOUNG_GENERATION_MB };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./load-worker.js', import.meta.url), { workerData: init, resourceLimits });
   const source = new URL('./load-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`;
