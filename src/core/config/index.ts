@@ -21,6 +21,7 @@ export const CONFIG_VARIABLES = [
   { name: 'PROVDATA_TRUST_PROXY', default: 'false', doc: 'Trust X-Forwarded-For from a reverse proxy (true/false).' },
   { name: 'PROVDATA_SECRET_KEY', default: '', doc: 'Key (32 bytes, base64) sealing secrets kept in the database, such as national targets\' tokens. Empty: a key file generated in <data dir>/keys/.' },
   { name: 'PROVDATA_MAX_UPLOAD_MB', default: '2048', doc: 'Largest file a steward may upload, in MB.' },
+  { name: 'PROVDATA_INGEST_WORKERS', default: 'auto', doc: 'Threads that check one large CSV file: 1, 2 (files from 32 MB are cut into blocks read side by side), or auto (2 on a machine with 4 or more cores).' },
   { name: 'LOG_LEVEL', default: 'info', doc: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
   { name: 'MQTT_URL', default: '', doc: 'External MQTT broker (mqtt://…) for sensors; empty = embedded broker (IoT issue).' },
   { name: 'NATS_URL', default: '', doc: 'NATS JetStream server (nats://…) for events between instances; empty = in-process bus.' },
@@ -44,6 +45,8 @@ export interface Config {
   readonly loginRatePerMinute: number;
   readonly trustProxy: boolean;
   readonly maxUploadMb: number;
+  /** Threads that check one large CSV file; 'auto': 2 with 4 cores or more (see ingest/load-feed.ts). */
+  readonly ingestWorkers: 1 | 2 | 'auto';
   /** Base64 of 32 bytes, or null for the key file in the data directory (core/secrets.ts). Never logged. */
   readonly secretKey: string | null;
   readonly logLevel: string;
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginRatePerMinute: int('PROVDATA_LOGIN_RATE_PER_MINUTE', 1, 100000),
     trustProxy: bool('PROVDATA_TRUST_PROXY'),
     maxUploadMb: int('PROVDATA_MAX_UPLOAD_MB', 1, 1024 * 1024),
+    ingestWorkers: raw('PROVDATA_INGEST_WORKERS') === 'auto' ? 'auto' : (int('PROVDATA_INGEST_WORKERS', 1, 2) as 1 | 2),
     secretKey,
     logLevel,
     mqttUrl: url('MQTT_URL', ['mqtt', 'mqtts', 'ws', 'wss', 'tcp']),

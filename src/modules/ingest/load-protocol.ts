@@ -1,11 +1,16 @@
 /**
- * Messages between an ingest and its load worker (load-worker.ts). The file's bytes flow to the
+ * Messages between an ingest and its load workers (load-worker.ts). The file's bytes flow to a
  * worker, CSV for COPY flows back; each way is bounded by acknowledgements, so that neither side
  * can run ahead by more than a window of bytes and memory stays flat whatever the file's size.
+ *
+ * A large CSV file can be read by two workers: the main thread cuts it into blocks at record ends.
+ * The lead reads block 0 — the beginning, with the header — as any file; the others read the
+ * blocks they are given with the header the lead found. Chunks say which block they belong to, so
+ * that the main thread hands them to COPY in file order.
  */
 import { AppError } from '../../core/errors.js';
 import type { EncoderPlan } from '../warehouse/index.js';
-import { ParseError, type ParseErrorCode } from './parse/index.js';
+import { ParseError, type CsvBlock, type CsvDialect, type ParseErrorCode, type TextEncoding } from './parse/index.js';
 import type { FeedResult, FeedSetup } from './row-feed.js';
 
 /** `workerData` of a load worker. */
@@ -15,15 +20,33 @@ export interface WorkerInit {
   sheet: string | null;
   /** Bytes of CSV the worker may send ahead of the acknowledgements. */
   outputWindow: number;
+  /** The lead reads the file from its beginning (block 0); a helper waits for blocks. */
+  role: 'lead' | 'helper';
+}
+
+/** How the main thread read the file it cuts into blocks: the lead must read it the same way. */
+export interface CsvReading {
+  encoding: TextEncoding;
+  dialect: CsvDialect;
 }
 
 /** Main thread → worker. */
 export type ToWorker =
-  /** What to check the rows against and how to encode them: the worker starts parsing. */
-  | { type: 'start'; setup: FeedSetup; plan: EncoderPlan }
-  /** The next bytes of the file. */
+  /**
+   * What to check the rows against and how to encode them: the worker starts parsing. `csv` when
+   * the file is read in blocks: the lead opens it with that reading, and every worker's result
+   * carries what merging the parts needs.
+   */
+  | { type: 'start'; setup: FeedSetup; plan: EncoderPlan; csv: CsvReading | null }
+  /** The header the lead found (the main thread passes it on to helpers). */
+  | { type: 'header'; firstCol: number; width: number }
+  /** A block starts: the `input` that follows is its bytes. */
+  | { type: 'block'; index: number; at: Omit<CsvBlock, 'firstCol' | 'width'> }
+  /** The next bytes of the current block (of the file, for a lead given no blocks). */
   | { type: 'input'; data: Uint8Array }
-  /** The file has been read to its end. */
+  /** The current block is complete; another may follow. */
+  | { type: 'block-end' }
+  /** The file has been read to its end: no more blocks. */
   | { type: 'input-end' }
   /** Reading the file failed. */
   | { type: 'input-error'; message: string }
@@ -34,12 +57,16 @@ export type ToWorker =
 export type FromWorker =
   /** The worker has parsed these many bytes of the file. */
   | { type: 'input-ack'; bytes: number }
-  /** Whole CSV lines for COPY, UTF-8. */
-  | { type: 'chunk'; data: Uint8Array }
+  /** The lead has found the header (file read in blocks). */
+  | { type: 'header'; firstCol: number; width: number }
+  /** Whole CSV lines for COPY, UTF-8, from the rows of block `block`. */
+  | { type: 'chunk'; block: number; data: Uint8Array }
+  /** Every row of block `block` has been sent. */
+  | { type: 'block-done'; block: number }
   /** Every row was read; nothing follows. */
   | { type: 'done'; result: FeedResult }
-  /** The feed failed; nothing follows. */
-  | { type: 'error'; error: WireError };
+  /** The feed failed while reading block `block` (-1: not in one); nothing follows. */
+  | { type: 'error'; block: number; error: WireError };
 
 /** An error on its way between threads: the two kinds an ingest translates keep their codes. */
 export type WireError =

@@ -5,12 +5,13 @@
  * and the engine then use the two cores at once instead of taking turns.
  *
  * Started by load-feed.ts with a {@link WorkerInit}, before the ingest knows its load plan: the
- * file's bytes start arriving at once, the rows are parsed once the `start` message has come.
- * Speaks the messages of load-protocol.ts.
+ * file's bytes start arriving at once, the rows are parsed once the `start` message has come. A lead
+ * reads the file from its beginning; when the main thread cuts a large CSV file into blocks, the
+ * lead and a helper each read the blocks they are given. Speaks the messages of load-protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openTable } from './parse/index.js';
-import { toWire, type FromWorker, type ToWorker, type WorkerInit } from './load-protocol.js';
+import { openTable, readCsvBlock, type CsvBlock, type TableRow } from './parse/index.js';
+import { toWire, type CsvReading, type FromWorker, type ToWorker, type WorkerInit } from './load-protocol.js';
 import { CHUNK_CHARS, RowFeed, type FeedSetup } from './row-feed.js';
 import type { EncoderPlan } from '../warehouse/index.js';
 
@@ -19,83 +20,146 @@ if (!port) throw new Error('load-worker.ts runs only as a worker thread');
 const init = workerData as WorkerInit;
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-// The file's bytes as they arrive; the parser pulls them through `input()`.
-const pending: Uint8Array[] = [];
+/** A block of the file as it arrives; the parser pulls its bytes through `input()`. */
+interface Block {
+  index: number;
+  /** Where it is in the file; null for the lead's block 0, the file's beginning. */
+  at: Omit<CsvBlock, 'firstCol' | 'width'> | null;
+  pending: Uint8Array[];
+  ended: boolean;
+}
+const blocks: Block[] = init.role === 'lead' ? [{ index: 0, at: null, pending: [], ended: false }] : [];
 let inputEnded = false;
 let inputError: string | null = null;
 let wakeInput: (() => void) | null = null;
 // CSV sent and not yet acknowledged, and who waits for room.
 let unacked = 0;
 let wakeOutput: (() => void) | null = null;
-let started: ((job: { setup: FeedSetup; plan: EncoderPlan }) => void) | null = null;
-const job = new Promise<{ setup: FeedSetup; plan: EncoderPlan }>((resolve) => (started = resolve));
+type Job = { setup: FeedSetup; plan: EncoderPlan; csv: CsvReading | null };
+let started: ((job: Job) => void) | null = null;
+const job = new Promise<Job>((resolve) => (started = resolve));
+let gotHeader: ((header: { firstCol: number; width: number }) => void) | null = null;
+const header = new Promise<{ firstCol: number; width: number }>((resolve) => (gotHeader = resolve));
 
 const onMessage = (m: ToWorker) => {
-  if (m.type === 'start') {
-    started?.({ setup: m.setup, plan: m.plan });
-    return;
-  }
-  if (m.type === 'input') pending.push(m.data);
-  else if (m.type === 'input-end') inputEnded = true;
-  else if (m.type === 'input-error') inputError = m.message;
-  else if (m.type === 'ack') {
-    unacked -= m.bytes;
-    wakeOutput?.();
-    wakeOutput = null;
-    return;
+  switch (m.type) {
+    case 'start':
+      started?.({ setup: m.setup, plan: m.plan, csv: m.csv });
+      return;
+    case 'header':
+      gotHeader?.({ firstCol: m.firstCol, width: m.width });
+      return;
+    case 'ack':
+      unacked -= m.bytes;
+      wakeOutput?.();
+      wakeOutput = null;
+      return;
+    case 'block':
+      blocks.push({ index: m.index, at: m.at, pending: [], ended: false });
+      break;
+    case 'input':
+      blocks.at(-1)!.pending.push(m.data);
+      break;
+    case 'block-end':
+      blocks.at(-1)!.ended = true;
+      break;
+    case 'input-end':
+      inputEnded = true;
+      if (blocks.length) blocks.at(-1)!.ended = true;
+      break;
+    case 'input-error':
+      inputError = m.message;
+      break;
   }
   wakeInput?.();
   wakeInput = null;
 };
 port.on('message', onMessage);
 
-async function* input(): AsyncGenerator<Uint8Array> {
+const waitInput = () => new Promise<void>((resolve) => (wakeInput = resolve));
+
+/** The next block to read, once it has started to arrive; null when there are no more. */
+async function nextBlock(): Promise<Block | null> {
   for (;;) {
-    const data = pending.shift();
+    if (blocks.length) return blocks[0]!;
+    if (inputError !== null) throw new Error(`reading the file failed: ${inputError}`);
+    if (inputEnded) return null;
+    await waitInput();
+  }
+}
+
+async function* input(block: Block): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const data = block.pending.shift();
     if (data) {
       send({ type: 'input-ack', bytes: data.byteLength });
       yield data;
       continue;
     }
     if (inputError !== null) throw new Error(`reading the file failed: ${inputError}`);
-    if (inputEnded) return;
-    await new Promise<void>((resolve) => (wakeInput = resolve));
+    if (block.ended) return;
+    await waitInput();
   }
 }
 
 const encoder = new TextEncoder();
 
-/** Sends a chunk of CSV, first waiting while a window's worth is still unacknowledged. */
-async function output(csv: string): Promise<void> {
+/** Sends a chunk of CSV of block `block`, first waiting while a window's worth is still unacknowledged. */
+async function output(csv: string, block: number): Promise<void> {
   while (unacked >= init.outputWindow) await new Promise<void>((resolve) => (wakeOutput = resolve));
   const data = encoder.encode(csv);
   unacked += data.byteLength;
-  send({ type: 'chunk', data }, [data.buffer as ArrayBuffer]);
+  send({ type: 'chunk', block, data }, [data.buffer as ArrayBuffer]);
 }
 
-async function run(): Promise<void> {
-  const { setup, plan } = await job;
-  const feed = new RowFeed(setup, plan);
-  const table = await openTable(input(), { filename: init.filename, ...(init.sheet ? { sheet: init.sheet } : {}) });
-  try {
-    let csv = '';
-    for await (const row of table.rows) {
-      const line = feed.line(row);
-      if (line === null) continue;
-      csv += line;
-      if (csv.length >= CHUNK_CHARS) {
-        await output(csv);
-        csv = '';
-      }
+/** Checks and encodes the rows of one block, sending them as chunks of that block. */
+async function load(feed: RowFeed, rows: AsyncIterable<TableRow>, block: number): Promise<void> {
+  let csv = '';
+  for await (const row of rows) {
+    const line = feed.line(row);
+    if (line === null) continue;
+    csv += line;
+    if (csv.length >= CHUNK_CHARS) {
+      await output(csv, block);
+      csv = '';
     }
-    if (csv) await output(csv);
-  } finally {
-    await table.close();
   }
-  send({ type: 'done', result: feed.result() });
+  if (csv) await output(csv, block);
+  send({ type: 'block-done', block });
+}
+
+/** The block being read, for the error message. */
+let current = -1;
+
+async function run(): Promise<void> {
+  const { setup, plan, csv } = await job;
+  const feed = new RowFeed(setup, plan);
+  for (let block = await nextBlock(); block !== null; block = await nextBlock()) {
+    current = block.index;
+    if (block.at === null) {
+      const reading = csv === null ? {} : { format: 'csv' as const, encoding: csv.encoding, delimiter: csv.dialect.delimiter, quote: csv.dialect.quote };
+      const table = await openTable(input(block), { filename: init.filename, ...(init.sheet ? { sheet: init.sheet } : {}), ...reading });
+      if (csv !== null) {
+        const found = { firstCol: table.firstCol ?? 0, width: table.headers.length };
+        gotHeader?.(found); // for the lead's own later blocks
+        send({ type: 'header', ...found });
+      }
+      try {
+        await load(feed, table.rows, block.index);
+      } finally {
+        await table.close();
+      }
+    } else {
+      const found = await header;
+      await load(feed, readCsvBlock(input(block), { ...block.at, ...found }), block.index);
+    }
+    blocks.shift();
+  }
+  current = -1;
+  send({ type: 'done', result: feed.result(csv !== null) });
 }
 
 // Whatever happens, the last message says so; then the worker stops listening and exits.
 run()
-  .catch((e: unknown) => send({ type: 'error', error: toWire(e) }))
+  .catch((e: unknown) => send({ type: 'error', block: current, error: toWire(e) }))
   .finally(() => port.off('message', onMessage));

@@ -101,6 +101,19 @@ class FingerprintSet {
     return true;
   }
 
+  /** The slot arrays, as they stand (for {@link mergeTallies}). */
+  slots(): Fingerprints {
+    return { hi: this.hi, lo: this.lo };
+  }
+
+  static of(f: Fingerprints): FingerprintSet {
+    const set = new FingerprintSet();
+    set.hi = f.hi;
+    set.lo = f.lo;
+    for (let k = 0; k < f.hi.length; k++) if (f.hi[k] !== 0 || f.lo[k] !== 0) set.size++;
+    return set;
+  }
+
   has(hi: number, lo: number): boolean {
     const mask = this.hi.length - 1;
     let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
@@ -140,9 +153,17 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The row fingerprints of a {@link FingerprintSet}: its two slot arrays, (0, 0) for an empty slot. */
+export interface Fingerprints {
+  hi: Uint32Array<ArrayBuffer>;
+  lo: Uint32Array<ArrayBuffer>;
+}
+
 /**
  * What the scores are computed from, as plain data: an accumulator filled in a worker thread is
- * posted back this way (the fingerprints are not: they only serve the duplicate count, already made).
+ * posted back this way. The fingerprints come along only when asked for, from one of several
+ * workers that read parts of one file: {@link mergeTallies} needs them to count the rows repeated
+ * from one part to another.
  */
 export interface QualityTally {
   cellsChecked: number;
@@ -154,6 +175,7 @@ export interface QualityTally {
   codedCells: number;
   codeMismatches: number;
   samples: [string, { seen: number; values: number[] }][];
+  fingerprints?: Fingerprints;
 }
 
 const FLOAT = new Float64Array(1);
@@ -181,9 +203,11 @@ export class QualityAccumulator {
   private h2 = 0;
 
   /** The counts and samples so far, for {@link QualityAccumulator.fromTally} in another thread. */
-  tally(): QualityTally {
+  tally(withFingerprints = false): QualityTally {
     const { cellsChecked, cellsValid, requiredCells, requiredPresent, rows, duplicateRows, codedCells, codeMismatches } = this;
-    return { cellsChecked, cellsValid, requiredCells, requiredPresent, rows, duplicateRows, codedCells, codeMismatches, samples: [...this.samples] };
+    const t: QualityTally = { cellsChecked, cellsValid, requiredCells, requiredPresent, rows, duplicateRows, codedCells, codeMismatches, samples: [...this.samples] };
+    if (withFingerprints) t.fingerprints = this.fingerprints.slots();
+    return t;
   }
 
   /** An accumulator that gives the {@link result} of the one that made `t` (it takes no more rows). */
@@ -317,4 +341,69 @@ export class QualityAccumulator {
       },
     };
   }
+}
+
+/**
+ * One tally for a file whose parts were read by several accumulators (in file order): counts add up;
+ * a row repeated from one part in a later one counts as a duplicate, as one accumulator over the
+ * whole file would count it (the tallies must carry their fingerprints); the numeric samples are
+ * merged into one uniform sample of the whole, each part weighed by the values it saw.
+ */
+export function mergeTallies(tallies: readonly QualityTally[]): QualityTally {
+  const out: QualityTally = { cellsChecked: 0, cellsValid: 0, requiredCells: 0, requiredPresent: 0, rows: 0, duplicateRows: 0, codedCells: 0, codeMismatches: 0, samples: [] };
+  let seen: FingerprintSet | null = null;
+  const samples = new Map<string, { seen: number; values: number[] }>();
+  let seed = 1;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  for (const t of tallies) {
+    out.cellsChecked += t.cellsChecked;
+    out.cellsValid += t.cellsValid;
+    out.requiredCells += t.requiredCells;
+    out.requiredPresent += t.requiredPresent;
+    out.rows += t.rows;
+    out.duplicateRows += t.duplicateRows;
+    out.codedCells += t.codedCells;
+    out.codeMismatches += t.codeMismatches;
+    if (!t.fingerprints) throw new Error('mergeTallies needs the fingerprints of every part');
+    if (seen === null) seen = FingerprintSet.of(t.fingerprints);
+    else {
+      // A fingerprint already seen in an earlier part: this part's first such row repeats one there.
+      const { hi, lo } = t.fingerprints;
+      for (let k = 0; k < hi.length; k++) {
+        const h = hi[k]!;
+        const l = lo[k]!;
+        if ((h !== 0 || l !== 0) && !seen.add(h, l)) out.duplicateRows++;
+      }
+    }
+    for (const [column, part] of t.samples) {
+      const whole = samples.get(column);
+      samples.set(column, whole ? mergeSamples(whole, part, random) : { seen: part.seen, values: [...part.values] });
+    }
+  }
+  out.samples = [...samples];
+  return out;
+}
+
+/** Two uniform samples of disjoint parts as one uniform sample (at most RESERVOIR values) of both. */
+function mergeSamples(
+  a: { seen: number; values: number[] },
+  b: { seen: number; values: number[] },
+  random: (n: number) => number,
+): { seen: number; values: number[] } {
+  const seen = a.seen + b.seen;
+  if (a.values.length + b.values.length <= RESERVOIR) return { seen, values: [...a.values, ...b.values] };
+  // Each part gets the share of the sample its share of the values calls for, drawn at random from it.
+  const fromA = Math.min(a.values.length, Math.round((RESERVOIR * a.seen) / seen));
+  const fromB = Math.min(b.values.length, RESERVOIR - fromA);
+  return { seen, values: [...draw(a.values, fromA, random), ...draw(b.values, fromB, random)] };
+}
+
+/** `n` values of `values` drawn without replacement (a partial Fisher–Yates shuffle of a copy). */
+function draw(values: readonly number[], n: number, random: (n: number) => number): number[] {
+  const pool = [...values];
+  for (let i = 0; i < n; i++) {
+    const j = i + random(pool.length - i);
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, n);
 }

@@ -6,7 +6,7 @@
  */
 import { RowEncoder, type EncoderPlan } from '../warehouse/index.js';
 import type { NumberFormat, TableRow } from './parse/index.js';
-import { QualityAccumulator, type QualityTally } from './quality.js';
+import { mergeTallies, QualityAccumulator, type QualityTally } from './quality.js';
 import { RowValidator, type Reject, type TargetColumn } from './validate.js';
 
 /** Rejects kept in memory for one run (all are counted); the store keeps at most MAX_STORED_REJECTS. */
@@ -86,7 +86,24 @@ export class RowFeed {
     return this.encoder.line(row.line, checked.values, true);
   }
 
-  result(): FeedResult {
-    return { rowsRead: this.rowsRead, rowsRejected: this.rowsRejected, rejects: this.rejects, quality: this.quality.tally() };
+  /** What the rows held. `part`: this feed read a part of a file, to be merged by {@link mergeFeedResults}. */
+  result(part = false): FeedResult {
+    return { rowsRead: this.rowsRead, rowsRejected: this.rowsRejected, rejects: this.rejects, quality: this.quality.tally(part) };
   }
+}
+
+/**
+ * One result for a file whose parts were fed apart (results in file order, each made with
+ * `result(true)`): as one feed would have found them, rejects in line order. Parts are only read
+ * apart for datasets without a key, so no key repeats from one part to another.
+ */
+export function mergeFeedResults(parts: readonly FeedResult[]): FeedResult {
+  const rejects = parts.flatMap((p) => p.rejects).sort((a, b) => a.line - b.line);
+  if (rejects.length > MAX_KEPT_REJECTS) rejects.length = MAX_KEPT_REJECTS;
+  return {
+    rowsRead: parts.reduce((n, p) => n + p.rowsRead, 0),
+    rowsRejected: parts.reduce((n, p) => n + p.rowsRejected, 0),
+    rejects,
+    quality: mergeTallies(parts.map((p) => p.quality)),
+  };
 }

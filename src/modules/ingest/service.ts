@@ -12,7 +12,7 @@ import {
   foldVietnamese, inferColumnType, inferNumberFormat, listSheets, openTable, ParseError, VIETNAMESE_NUMBER_FORMAT,
   type NumberFormat, type Table,
 } from './parse/index.js';
-import { feedInThread, isWorkbook, LoadWorker, WORKER_MIN_BYTES, type LoadFeed } from './load-feed.js';
+import { feedInThread, isWorkbook, LoadWorker, splitFor, WORKER_MIN_BYTES, type LoadFeed } from './load-feed.js';
 import { freshness, QualityAccumulator, type QualityScores } from './quality.js';
 import type { FeedResult, FeedSetup } from './row-feed.js';
 import { IngestStore, type RunRow, type UploadRow } from './store.js';
@@ -217,7 +217,7 @@ export class IngestService {
     // refused file never costs a thread and its heap.
     let worker: LoadWorker | null = null;
     const large = Number(upload.size) >= WORKER_MIN_BYTES;
-    const startWorker = () => (worker ??= large ? new LoadWorker(this.deps.objects.open(upload.sha256), { filename: upload.filename, sheet: req.sheet ?? null }) : null);
+    const startWorker = () => (worker ??= large ? new LoadWorker(this.deps.objects.open(upload.sha256), { filename: upload.filename, sheet: req.sheet ?? null, size: Number(upload.size) }, splitFor(this.deps.config.ingestWorkers)) : null);
     if (!isWorkbook(upload.filename)) startWorker();
     try {
       return await this.ingestWith(actor, req, upload, startWorker);

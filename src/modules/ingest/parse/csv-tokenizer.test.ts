@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseCsvSync } from 'csv-parse/sync';
-import { CsvTokenizer, type CsvRecord, type CsvTokenizerOptions } from './csv-tokenizer.js';
+import { CsvRecordEnds, CsvTokenizer, type CsvRecord, type CsvTokenizerOptions } from './csv-tokenizer.js';
 import { ParseError } from './errors.js';
 
 /** Tokenizes `text` cut into chunks at the given positions (all one-character cuts when 'each'). */
@@ -184,4 +184,51 @@ test('gives the same records and lines as csv-parse on 3,000 random messy files 
   }
   // The generator must mostly make readable files, and some that are not.
   assert.ok(unclosed > 0 && unclosed < 600, `${unclosed} unclosed`);
+});
+
+test('CsvRecordEnds cuts UTF-8 bytes where records start: 3,000 random messy files read block by block give the records and lines of the whole', () => {
+  const dialects: [string, string][] = [[',', '"'], [';', '"'], ['\t', '"'], ['|', '"'], [',', "'"], [';', "'"]];
+  const utf8 = new TextEncoder();
+  const decode = (b: Uint8Array) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(b);
+  let cutFiles = 0;
+  for (let seed = 1; seed <= 3000; seed++) {
+    const rnd = prng(seed);
+    const [delimiter, quote] = dialects[rnd(dialects.length)]!;
+    const text = messyCsv(rnd, delimiter, quote);
+    const bytes = utf8.encode(text);
+    // The scanner gets the bytes in random pieces and is asked for a record end at random.
+    const scanner = new CsvRecordEnds({ delimiter, quote });
+    const cuts: { offset: number; line: number }[] = [{ offset: 0, line: 1 }];
+    for (let pos = 0; pos < bytes.length; ) {
+      const end = Math.min(bytes.length, pos + 1 + rnd(20));
+      const piece = bytes.subarray(pos, end);
+      for (let from = 0; from < piece.length; ) {
+        const at = scanner.scan(piece, from, rnd(2) === 0);
+        if (at < 0) break;
+        cuts.push({ offset: pos + at, line: scanner.lineEnds + 1 });
+        from = at;
+      }
+      pos = end;
+    }
+    if (cuts.length > 2) cutFiles++;
+    const what = `seed ${seed}: ${JSON.stringify(text)} cut at ${JSON.stringify(cuts)}`;
+    const blocks = () => {
+      const out: CsvRecord[] = [];
+      cuts.forEach((cut, k) => {
+        const part = decode(bytes.subarray(cut.offset, cuts[k + 1]?.offset ?? bytes.length));
+        out.push(...tokenize(part, { delimiter, quote, firstLine: cut.line }));
+      });
+      return out;
+    };
+    let whole: CsvRecord[];
+    try {
+      whole = tokenize(text, { delimiter, quote });
+    } catch (e) {
+      assert.ok(e instanceof ParseError && e.code === 'PARSE_INVALID_CSV', what);
+      assert.throws(blocks, (b: unknown) => b instanceof ParseError && b.code === 'PARSE_INVALID_CSV' && b.details.line === e.details.line, what);
+      continue;
+    }
+    assert.deepEqual(lines(blocks()), lines(whole), what);
+  }
+  assert.ok(cutFiles > 1000, `only ${cutFiles} files were cut in more than two blocks`);
 });

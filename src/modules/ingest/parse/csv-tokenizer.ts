@@ -36,6 +36,8 @@ export interface CsvTokenizerOptions {
   maxRecordChars?: number;
   /** Most fields in one record (default {@link MAX_COLUMNS}). */
   maxColumns?: number;
+  /** Physical line of the first character (default 1): a block of a file cut at a record end. */
+  firstLine?: number;
 }
 
 const LF = 0x0a;
@@ -92,6 +94,7 @@ export class CsvTokenizer {
     this.quoteChar = options.quote;
     this.maxRecordChars = options.maxRecordChars ?? MAX_RECORD_CHARS;
     this.maxColumns = options.maxColumns ?? MAX_COLUMNS;
+    this.line = this.recordLine = options.firstLine ?? 1;
   }
 
   /** Reads one chunk of text; appends the records it completes to `out`. */
@@ -279,5 +282,87 @@ export class CsvTokenizer {
         line: this.recordLine,
       });
     }
+  }
+}
+
+/**
+ * Finds where records end in the raw bytes of a CSV file, the way {@link CsvTokenizer} reads them,
+ * without decoding or building fields: a file can then be cut into blocks that start on a record
+ * and be read by several threads (each a `CsvTokenizer` starting at the block's first line).
+ *
+ * Only for encodings where the delimiter, the quote, CR and LF are single ASCII bytes that never
+ * occur inside another character: UTF-8 and the single-byte encodings (not UTF-16). It follows the
+ * tokenizer's states, relaxed quoting included (a quote inside an unquoted field is text; text
+ * after a closing quote makes the field unquoted), and counts physical lines as it does: LF, CRLF
+ * and a lone CR are one line end each, inside quotes too.
+ */
+export class CsvRecordEnds {
+  private readonly delim: number;
+  private readonly quote: number;
+  private state = State.FieldStart;
+  /** The last byte seen was a CR: an LF next is the same line end. */
+  private afterCr = false;
+  /** Line ends seen so far. */
+  lineEnds = 0;
+
+  constructor(dialect: { delimiter: string; quote: string }) {
+    this.delim = dialect.delimiter.charCodeAt(0);
+    this.quote = dialect.quote.charCodeAt(0);
+  }
+
+  /**
+   * Reads `bytes` from `from` on. With `stopAtRecordEnd`, stops just after the first LF that ends a
+   * record (or a blank line) and returns that index; otherwise, or when there is none, reads to the
+   * end and returns -1. Either way the state and line count stand where it stopped.
+   */
+  scan(bytes: Uint8Array, from: number, stopAtRecordEnd: boolean): number {
+    const delim = this.delim;
+    const quote = this.quote;
+    let state = this.state;
+    let lineEnds = this.lineEnds;
+    let afterCr = this.afterCr;
+    const n = bytes.length;
+    let found = -1;
+    for (let i = from; i < n; i++) {
+      const c = bytes[i]!;
+      if (c === LF) {
+        if (!afterCr) lineEnds++;
+        afterCr = false;
+      } else if (c === CR) {
+        lineEnds++;
+        afterCr = true;
+      } else afterCr = false;
+      switch (state) {
+        case State.Quoted:
+          if (c === quote) state = State.QuoteEnd;
+          continue;
+        case State.QuoteEnd:
+          if (c === quote) {
+            state = State.Quoted;
+            continue;
+          }
+          break;
+        case State.FieldStart:
+          if (c === quote) {
+            state = State.Quoted;
+            continue;
+          }
+          break;
+        default:
+      }
+      // FieldStart, Unquoted, or right after a closing quote: structure is delimiter and line ends.
+      if (c === delim) state = State.FieldStart;
+      else if (c === LF || c === CR) {
+        state = State.FieldStart;
+        if (c === LF && stopAtRecordEnd) {
+          found = i + 1;
+          break;
+        }
+      } else state = State.Unquoted;
+    }
+    this.state = state;
+    this.lineEnds = lineEnds;
+    this.afterCr = afterCr;
+    return found;
   }
 }

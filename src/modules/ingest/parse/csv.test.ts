@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
-import { detectCsvDialect, openTable, ParseError, readCsv, unicodeToTcvn3, unicodeToVni, type Table, type TableRow } from './index.js';
+import { CsvRecordEnds, detectCsvDialect, openTable, ParseError, readCsv, readCsvBlock, sniffCsv, unicodeToTcvn3, unicodeToVni, type Table, type TableRow } from './index.js';
 
 async function all(table: Table): Promise<TableRow[]> {
   const rows: TableRow[] = [];
@@ -121,4 +121,29 @@ test('stopping early destroys the source stream', async () => {
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(source.destroyed, true);
   assert.ok(produced < 200, `stopped producing (${produced} chunks)`);
+});
+
+test('readCsvBlock reads a part of a file cut at a record end as readCsv reads the whole: title rows, offset header, quoted line breaks, U+FEFF in a cell, UTF-8 and TCVN3', async () => {
+  const rows = Array.from({ length: 300 }, (_, i) =>
+    i % 50 === 7 ? `;${i};"Xã Ia\r\nGrai";"có ""dấu"""` : i % 50 === 9 ? `;\uFEFF${i};\uFEFF"x"y;Đắk Đoa` : i % 50 === 11 ? ';;;' : `;${i};Chư Păh ${i};${(i * 1234.5).toFixed(1).replace('.', ',')}`,
+  );
+  const text = `\uFEFFỦY BAN NHÂN DÂN TỈNH GIA LAI\r\nBÁO CÁO NĂM 2024\r\n;STT;Tên xã;Số liệu\r\n${rows.join('\r\n')}\n\rlast;1;2;3`;
+  for (const encoding of ['utf-8', 'tcvn3'] as const) {
+    const bytes = encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(unicodeToTcvn3(text.replace('\uFEFF', '').replace(/\uFEFF/g, ' ')), 'windows-1252');
+    const whole = await readCsv(bytes);
+    assert.equal(whole.encoding, encoding);
+    assert.equal(whole.firstCol, 1);
+    const expected = await all(whole);
+    const { dialect } = sniffCsv(bytes.subarray(0, 65536));
+    for (const at of [2000, 5000, bytes.length - 20]) {
+      const scanner = new CsvRecordEnds(dialect);
+      scanner.scan(bytes.subarray(0, at), 0, false);
+      const cut = at + scanner.scan(bytes.subarray(at), 0, true);
+      const head = await readCsv(bytes.subarray(0, cut));
+      const got = await all(head);
+      const block = readCsvBlock((async function* () { yield bytes.subarray(cut, cut + 100); yield bytes.subarray(cut + 100); })(), { encoding, dialect, firstLine: scanner.lineEnds + 1, offset: cut, firstCol: head.firstCol!, width: head.headers.length });
+      for await (const row of block) got.push(row);
+      assert.deepEqual(got, expected, `${encoding}, cut at byte ${cut}`);
+    }
+  }
 });

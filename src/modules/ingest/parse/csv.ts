@@ -1,8 +1,8 @@
 import { CsvTokenizer, type CsvRecord } from './csv-tokenizer.js';
 import { decodeBuffer, decodeStream, detectEncoding, type TextEncoding } from './encoding.js';
-import { gridEvents, type GridRow } from './grid.js';
+import { gridDataRows, gridEvents, type GridRow } from './grid.js';
 import { peekSource, type ByteSource } from './source.js';
-import { tableFromEvents, type Table } from './table.js';
+import { tableFromEvents, type Table, type TableRow } from './table.js';
 
 export type CsvDelimiter = ',' | ';' | '\t' | '|';
 export type CsvQuote = '"' | "'";
@@ -76,8 +76,8 @@ function countQuoteUse(sample: string, q: string): number {
  * Streams the records of decoded CSV text with the line where each starts, cells trimmed. Records
  * are handed on in the batches one chunk completes, so that a chunk costs one tokenizer call.
  */
-async function* csvRows(chunks: AsyncIterable<string>, dialect: CsvDialect): AsyncGenerator<GridRow, void, undefined> {
-  const tokenizer = new CsvTokenizer({ delimiter: dialect.delimiter, quote: dialect.quote });
+async function* csvRows(chunks: AsyncIterable<string>, dialect: CsvDialect, firstLine = 1): AsyncGenerator<GridRow, void, undefined> {
+  const tokenizer = new CsvTokenizer({ delimiter: dialect.delimiter, quote: dialect.quote, firstLine });
   const batch: CsvRecord[] = [];
   const flush = function* (): Generator<GridRow, void, undefined> {
     for (let r = 0; r < batch.length; r++) {
@@ -114,9 +114,39 @@ function trimCell(s: string): string {
  */
 export async function readCsv(source: ByteSource, options: CsvOptions = {}): Promise<Table> {
   const peeked = await peekSource(source, SNIFF_BYTES);
-  const encoding = options.encoding ?? detectEncoding(peeked.head).encoding;
-  const detected = detectCsvDialect(decodeBuffer(peeked.head, encoding));
-  const dialect: CsvDialect = { delimiter: options.delimiter ?? detected.delimiter, quote: options.quote ?? detected.quote };
+  const { encoding, dialect } = sniffCsv(peeked.head, options);
   const events = gridEvents(csvRows(decodeStream(peeked.chunks, encoding), dialect), options.headerRow);
   return tableFromEvents(events, { format: 'csv', encoding, sheet: null, machineNumberFormat: null });
+}
+
+/**
+ * The encoding and dialect {@link readCsv} reads a file with, from its first {@link SNIFF_BYTES}
+ * bytes: whoever cuts the file into blocks (load-feed.ts) must read it exactly as readCsv does.
+ */
+export function sniffCsv(head: Uint8Array, options: CsvOptions = {}): { encoding: TextEncoding; dialect: CsvDialect } {
+  const encoding = options.encoding ?? detectEncoding(head).encoding;
+  const detected = detectCsvDialect(decodeBuffer(head, encoding));
+  return { encoding, dialect: { delimiter: options.delimiter ?? detected.delimiter, quote: options.quote ?? detected.quote } };
+}
+
+/** Where a block of a CSV file sits in it, and how the file reads: see {@link readCsvBlock}. */
+export interface CsvBlock {
+  encoding: TextEncoding;
+  dialect: CsvDialect;
+  /** Physical line of the block's first byte. */
+  firstLine: number;
+  /** Byte offset of the block in the file (for error messages). */
+  offset: number;
+  /** The header's first column and width, as the file's beginning located them. */
+  firstCol: number;
+  width: number;
+}
+
+/**
+ * The data rows of a block of a CSV file that starts on a record after the header (cut by
+ * `CsvRecordEnds`), exactly as {@link readCsv} reads the same rows from the whole file: same lines,
+ * same cells. Lets several threads read one large file. Throws what readCsv's rows throw.
+ */
+export function readCsvBlock(chunks: AsyncIterable<Uint8Array>, block: CsvBlock): AsyncGenerator<TableRow, void, undefined> {
+  return gridDataRows(csvRows(decodeStream(chunks, block.encoding, block.offset), block.dialect, block.firstLine), block.firstCol, block.width);
 }

@@ -126,9 +126,10 @@ interface ChunkDecoder {
  * A UTF-8 decoder that refuses invalid bytes instead of turning them into U+FFFD: a file whose
  * first 64 KiB looked like UTF-8 but that goes on in another encoding must not load as garbage.
  */
-function strictUtf8Decoder(): ChunkDecoder {
-  const decoder = new TextDecoder('utf-8', { fatal: true }); // strips a BOM
-  let offset = 0;
+function strictUtf8Decoder(start = 0): ChunkDecoder {
+  // Strips a BOM at the start of the file; in a part of it, U+FEFF is text (ignoreBOM keeps it).
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: start > 0 });
+  let offset = start;
   const fail = (error: unknown) =>
     new ParseError('PARSE_INVALID_ENCODING', `The file is not valid UTF-8 (invalid bytes within bytes ${offset}–${offset + 65536})`, { encoding: 'utf-8', offset }, { cause: error });
   return {
@@ -151,7 +152,7 @@ function strictUtf8Decoder(): ChunkDecoder {
   };
 }
 
-function createChunkDecoder(encoding: TextEncoding): ChunkDecoder {
+function createChunkDecoder(encoding: TextEncoding, stripBOM = true): ChunkDecoder {
   const iconvName: Record<TextEncoding, string> = {
     'utf-8': 'utf8',
     'utf-16le': 'utf16le',
@@ -163,7 +164,7 @@ function createChunkDecoder(encoding: TextEncoding): ChunkDecoder {
   };
   const name = iconvName[encoding];
   if (name === undefined) throw new ParseError('PARSE_UNSUPPORTED_ENCODING', `Unsupported encoding: ${String(encoding)}`, { encoding });
-  const decoder = iconv.getDecoder(name, { stripBOM: true });
+  const decoder = iconv.getDecoder(name, { stripBOM });
   return { write: (chunk) => decoder.write(chunk), end: () => decoder.end() ?? '' };
 }
 
@@ -200,8 +201,10 @@ const MAX_CARRY = 64 * 1024;
 export async function* decodeStream(
   source: AsyncIterable<Buffer | Uint8Array> | Readable | ByteSource,
   encoding: TextEncoding,
+  /** Where `source` starts in the file, when it is a part of it: error messages give file offsets. */
+  offset = 0,
 ): AsyncGenerator<string, void, undefined> {
-  const decoder = encoding === 'utf-8' ? strictUtf8Decoder() : createChunkDecoder(encoding);
+  const decoder = encoding === 'utf-8' ? strictUtf8Decoder(offset) : createChunkDecoder(encoding, offset === 0);
   const transform = textTransform(encoding);
   let carry = '';
   for await (const chunk of toByteChunks(source)) {

@@ -13,7 +13,7 @@
  * bottom cells are filled spans those columns.
  */
 import { MAX_COLUMNS, tooManyColumns } from './limits.js';
-import { normaliseHeaders, type TableEvent } from './table.js';
+import { normaliseHeaders, type TableEvent, type TableRow } from './table.js';
 import { parseNumber } from './values.js';
 
 export interface GridRow {
@@ -167,6 +167,24 @@ export function alignCells(cells: readonly string[], firstCol: number, width: nu
   return values;
 }
 
+/** The values of a grid row past the header, or null for an empty row. @throws ParseError past MAX_COLUMNS. */
+function dataValues(row: GridRow, firstCol: number, width: number): string[] | null {
+  if (row.cells.length > MAX_COLUMNS) throw tooManyColumns(row.cells.length, row.line);
+  if (nonEmpty(row.cells) === 0) return null;
+  return alignCells(row.cells, firstCol, width);
+}
+
+/**
+ * The data rows of grid rows that all come after the header, shaped as {@link gridEvents} shapes
+ * them: a block of a CSV file read apart from its beginning (see `readCsvBlock`).
+ */
+export async function* gridDataRows(rows: AsyncIterable<GridRow>, firstCol: number, width: number): AsyncGenerator<TableRow, void, undefined> {
+  for await (const grid of rows) {
+    const values = dataValues(grid, firstCol, width);
+    if (values !== null) yield { line: grid.line, values };
+  }
+}
+
 /**
  * The shared header-then-rows step of grid readers: buffers the first rows, locates the header,
  * then streams the data rows, skipping empty ones.
@@ -190,7 +208,7 @@ export async function* gridEvents(
     }
     const located = locateHeader(scanned, headerRow);
     if (located === null) return;
-    yield { kind: 'header', headers: located.headers, headerLine: located.headerLine };
+    yield { kind: 'header', headers: located.headers, headerLine: located.headerLine, firstCol: located.firstCol };
     const width = located.headers.length;
     for (const row of scanned.slice(located.dataStart)) {
       if (nonEmpty(row.cells) === 0) continue;
@@ -200,9 +218,8 @@ export async function* gridEvents(
     for (;;) {
       const next = await iterator.next();
       if (next.done === true) break;
-      if (next.value.cells.length > MAX_COLUMNS) throw tooManyColumns(next.value.cells.length, next.value.line);
-      if (nonEmpty(next.value.cells) === 0) continue;
-      yield { kind: 'row', line: next.value.line, values: alignCells(next.value.cells, located.firstCol, width) };
+      const values = dataValues(next.value, located.firstCol, width);
+      if (values !== null) yield { kind: 'row', line: next.value.line, values };
     }
   } finally {
     await iterator.return?.(undefined);

@@ -33,8 +33,9 @@ export {
   type ColumnTypeGuess,
 } from './values.js';
 export type { Table, TableRow, TableHeader, TableFormat } from './table.js';
+export { CsvRecordEnds } from './csv-tokenizer.js';
 export type { ByteSource } from './source.js';
-export { readCsv, detectCsvDialect, type CsvOptions, type CsvDialect, type CsvDelimiter, type CsvQuote } from './csv.js';
+export { readCsv, readCsvBlock, sniffCsv, SNIFF_BYTES, detectCsvDialect, type CsvBlock, type CsvOptions, type CsvDialect, type CsvDelimiter, type CsvQuote } from './csv.js';
 export { readXlsx, listSheets, cellToText, type XlsxOptions, type SheetInfo } from './xlsx.js';
 export { readJson, readNdjson, readGeoJson, flattenRecord, GEOMETRY_COLUMN, type JsonOptions } from './json.js';
 export { openTable, sniffFormat, type OpenTableOptions } from './open.js';

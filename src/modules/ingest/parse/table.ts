@@ -25,6 +25,8 @@ export interface TableHeader {
   headers: string[];
   /** Line (row number for XLSX) of the first header row; 0 for JSON formats. */
   headerLine: number;
+  /** Grid formats: the 0-based column of the first header cell (cells left of it are dropped). */
+  firstCol?: number;
 }
 
 /** An opened table: the header has been read, the rows stream on demand. */
@@ -82,6 +84,7 @@ export async function tableFromEvents(events: AsyncGenerator<TableEvent, void, u
     ...resolved,
     headers: header.headers,
     headerLine: header.headerLine,
+    ...(header.firstCol === undefined ? {} : { firstCol: header.firstCol }),
     rows: {
       [Symbol.asyncIterator](): AsyncIterator<TableRow> {
         if (started) throw new ParseError('PARSE_ROWS_ALREADY_READ', 'The rows of this table have already been read');
