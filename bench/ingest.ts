@@ -14,7 +14,8 @@
  * Options (after ROWS):
  *  --breakdown  then times the two halves of ours on their own. JavaScript alone, no database: parse;
  *               parse and validate; parse, validate, score and encode for COPY exactly as the load
- *               worker does (RowFeed, then UTF-8). The database alone: the rows just as ours encoded
+ *               worker does (RowFeed, then UTF-8); then the load workers themselves, as many as the
+ *               ingest starts (PROVDATA_INGEST_WORKERS), their CSV dropped. The database alone: the rows just as ours encoded
  *               them, COPYed from a file into a bare copy of the dataset table — the best ours could
  *               do if its JavaScript cost nothing, printed as a ratio to the reference too.
  *  --no-copy    skips the reference (no RESULT line): a cleaner profile of ours with `node --cpu-prof`.
@@ -30,7 +31,8 @@ import { loadConfig } from '../src/core/config/index.js';
 import { createLogger } from '../src/core/logger.js';
 import { inferNumberFormat, openTable, type NumberFormat, type TableRow } from '../src/modules/ingest/parse/index.js';
 import { QualityAccumulator } from '../src/modules/ingest/quality.js';
-import { CHUNK_CHARS, RowFeed } from '../src/modules/ingest/row-feed.js';
+import { LoadWorker, splitFor } from '../src/modules/ingest/load-feed.js';
+import { CHUNK_CHARS, RowFeed, type FeedSetup } from '../src/modules/ingest/row-feed.js';
 import { RowValidator, type TargetColumn } from '../src/modules/ingest/validate.js';
 import { RowEncoder } from '../src/modules/warehouse/rows.js';
 
@@ -185,10 +187,8 @@ async function breakdown(reference: number | null): Promise<void> {
   await stage('parse + validate + score', (row) => v.check(row, quality));
   // The load worker's own code: RowFeed checks, scores and encodes; the CSV then goes out as UTF-8.
   const plan = { columns: dataset.columns.map((c) => ({ name: c.name, type: c.type })), keyColumns: [], version: 1, requireKey: false };
-  const feed = new RowFeed(
-    { targets, sourceIndex: [...sourceIndex], numberFormats: [...numberFormats], codeLists: [...codeLists].map(([k, set]) => [k, [...set]]), keyColumns: [], validRowsOnly: false },
-    plan,
-  );
+  const setup: FeedSetup = { targets, sourceIndex: [...sourceIndex], numberFormats: [...numberFormats], codeLists: [...codeLists].map(([k, set]) => [k, [...set]]), keyColumns: [], validRowsOnly: false };
+  const feed = new RowFeed(setup, plan);
   const encoded = path.join(dir, 'encoded.csv');
   const fd = openSync(encoded, 'w');
   const utf8 = new TextEncoder();
@@ -205,6 +205,19 @@ async function breakdown(reference: number | null): Promise<void> {
   out();
   closeSync(fd);
   if (feed.result().rowsRejected) throw new Error('the breakdown rejected rows that ours loaded');
+  // The same through the load workers as the ingest starts them (PROVDATA_INGEST_WORKERS), their CSV dropped.
+  const split = splitFor(p.config.ingestWorkers);
+  const workers = new LoadWorker(createReadStream(file), { filename: 'bao-cao.csv', sheet: null, size: statSync(file).size }, split);
+  const wt = performance.now();
+  const wcpu = process.cpuUsage();
+  const workerFeed = workers.feed(setup, plan);
+  for await (const chunk of workerFeed.chunks) void chunk;
+  const wsec = (performance.now() - wt) / 1000;
+  const wused = process.cpuUsage(wcpu);
+  await workers.stop();
+  if (workerFeed.result().rowsRead !== ROWS) throw new Error('the load workers did not read every row');
+  const label = `load workers (${workers.blocks > 1 ? `two, ${workers.blocks} blocks` : 'one'})`;
+  console.log(`  ${label.padEnd(34)} ${wsec.toFixed(1).padStart(6)} s  ${Math.round(ROWS / wsec).toLocaleString('en').padStart(9)} rows/s  (Node CPU ${((wused.user + wused.system) / 1e6).toFixed(1)} s)`);
 
   console.log('breakdown — the database alone:');
   const copy = new RowEncoder(plan.columns, [], 1, false).copyColumns();

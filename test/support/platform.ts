@@ -62,6 +62,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     PROVDATA_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     PROVDATA_LOGIN_RATE_PER_MINUTE: '1000',
+    // PROVDATA_INGEST_WORKERS=2 npm test: the suite with large files read by two workers on any machine.
+    ...(process.env.PROVDATA_INGEST_WORKERS ? { PROVDATA_INGEST_WORKERS: process.env.PROVDATA_INGEST_WORKERS } : {}),
     ...overrides,
   });
 }
