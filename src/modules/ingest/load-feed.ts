@@ -189,13 +189,13 @@ export class LoadWorker {
         this.workers[this.owner(block)]?.postMessage({ type: 'ack', bytes: chunk.byteLength } satisfies ToWorker);
         continue;
       }
+      // A failure of a later block waits: this one may still fail, and one worker would report it first.
       if (this.failure && this.failure.block <= block) throw this.failure.error;
       if (this.blocksDone.has(block)) {
         this.ready.delete(block);
         block++;
         continue;
       }
-      if (this.failure) throw this.failure.error;
       if (this.finished()) return;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
