@@ -11,8 +11,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { accessibilityViolations, browserMissing, chromiumPath, CHROMIUM_ARGS, login, startTestServer, type TestServer } from './support.js';
+import type { Browser, Page } from 'playwright-core';
+import { accessibilityViolations, browserMissing, chromiumPath, launchBrowser, login, startTestServer, type TestServer } from './support.js';
 
 const PASSWORD = 'Tiếp-cận-2026!';
 const DEMO_DATASET = 'mau-co-so-luu-tru-du-lich';
@@ -23,7 +23,7 @@ describe('accessibility of the pages (axe-core, WCAG 2.1 AA)', { skip: browserMi
 
   before(async () => {
     server = await startTestServer({ adminPassword: PASSWORD });
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

@@ -13,13 +13,10 @@
  * Screenshots go to .tmp/screenshots/ (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { chromiumPath, browserMissing, CHROMIUM_ARGS, ensureWebBuild, recordRequests, assertAllLocal, watchPage, screenshot } from './support.js';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, browserMissing, launchBrowser, startBrowserServer, recordRequests, assertAllLocal, watchPage, screenshot, type BrowserServer } from './support.js';
 import { unicodeToTcvn3 } from '../../src/modules/ingest/parse/index.js';
 
 /** A small report as a commune office would send it: Vietnamese headers, names and 1.234.567-style numbers. */
@@ -74,51 +71,7 @@ async function tcvn3Report(rows: Commune[]): Promise<Buffer> {
 
 const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-interface Server {
-  baseUrl: string;
-  adminUser: string;
-  adminPassword: string;
-  close(): Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  const external = process.env.PROVDATA_BROWSER_BASE_URL;
-  if (external) {
-    return {
-      baseUrl: external.replace(/\/$/, ''),
-      adminUser: process.env.PROVDATA_ADMIN_USER ?? 'admin',
-      adminPassword: process.env.PROVDATA_ADMIN_PASSWORD ?? '',
-      close: async () => {},
-    };
-  }
-  await ensureWebBuild();
-  const { buildApp } = await import('../../src/app.js');
-  const { loadConfig } = await import('../../src/core/config/index.js');
-  const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-data-'));
-  const adminPassword = 'Kho-dữ-liệu-2026!';
-  const config = loadConfig({
-    PROVDATA_DATA_DIR: dataDir,
-    PROVDATA_ADMIN_PASSWORD: adminPassword,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  });
-  const built = await buildApp({ config });
-  await built.migrate();
-  await built.seed();
-  const address = await built.app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    baseUrl: address.replace('localhost', '127.0.0.1'),
-    adminUser: config.adminUser,
-    adminPassword,
-    close: async () => {
-      await built.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function login(page: Page, server: Server): Promise<void> {
+async function login(page: Page, server: BrowserServer): Promise<void> {
   await page.goto(`${server.baseUrl}/login`);
   await page.getByLabel('Tên đăng nhập').fill(server.adminUser);
   await page.getByLabel('Mật khẩu').fill(server.adminPassword);
@@ -138,12 +91,12 @@ async function waitUploaded(page: Page): Promise<void> {
 }
 
 describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
-  let server: Server;
+  let server: BrowserServer;
   let browser: Browser;
 
   before(async () => {
-    server = await startServer();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    server = await startBrowserServer({ adminPassword: 'Kho-dữ-liệu-2026!' });
+    browser = await launchBrowser();
   });
 
   after(async () => {

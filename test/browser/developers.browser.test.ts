@@ -13,26 +13,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { chromiumPath, browserMissing, CHROMIUM_ARGS, recordRequests, assertAllLocal, watchPage, screenshot, startTestServer, type TestServer } from './support.js';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, browserMissing, launchBrowser, recordRequests, assertAllLocal, watchPage, screenshot, startTestServer, type TestServer } from './support.js';
 
-type Server = TestServer & {
-  /** An editor approves every submitted application (in-process). */
-  approveApps(): Promise<string[]>;
-};
-
-async function startServer(): Promise<Server> {
-  const server = await startTestServer({ adminPassword: 'Kho-dữ-liệu-2026!' });
+/** An editor approves every submitted application (in-process); answers their names. */
+async function approveApps(server: TestServer): Promise<string[]> {
   const { SYSTEM } = await import('../../src/core/auth/index.js');
   const od = server.platform.opendata;
-  return {
-    ...server,
-    approveApps: async () => {
-      const waiting = (await od.apps(SYSTEM)).filter((a) => a.state === 'submitted');
-      for (const a of waiting) await od.reviewApp(SYSTEM, a.id, 'approved');
-      return waiting.map((a) => a.name);
-    },
-  };
+  const waiting = (await od.apps(SYSTEM)).filter((a) => a.state === 'submitted');
+  for (const a of waiting) await od.reviewApp(SYSTEM, a.id, 'approved');
+  return waiting.map((a) => a.name);
 }
 
 /** The page never scrolls sideways on a phone. */
@@ -59,12 +49,12 @@ const focusedOn = (page: Page, label: string) => page.waitForFunction((l) => (gl
 const TOURISM_TITLE = 'Cơ sở lưu trú và lượt khách du lịch theo xã/phường (dữ liệu mẫu)';
 
 describe('open data developer page in a browser', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
-  let server: Server;
+  let server: TestServer;
   let browser: Browser;
 
   before(async () => {
-    server = await startServer();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    server = await startTestServer({ adminPassword: 'Kho-dữ-liệu-2026!' });
+    browser = await launchBrowser();
   });
 
   after(async () => {
@@ -181,7 +171,7 @@ describe('open data developer page in a browser', { skip: browserMissing ? `Chro
     const pending = page.getByTestId('app-pending');
     await pending.waitFor({ timeout: 45_000 });
     assert.match((await pending.innerText()).normalize('NFC'), /Đang chờ biên tập viên duyệt/);
-    assert.deepEqual(await server.approveApps(), ['Bản đồ lưu trú Gia Lai']);
+    assert.deepEqual(await approveApps(server), ['Bản đồ lưu trú Gia Lai']);
     await page.reload();
     const apps = page.getByTestId('approved-apps');
     await apps.waitFor({ timeout: 45_000 });

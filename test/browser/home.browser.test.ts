@@ -13,14 +13,13 @@
  * Screenshots go to .tmp/screenshots/ (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { area, pointOnFeature } from '@turf/turf';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { chromiumPath, browserMissing, CHROMIUM_ARGS, ensureWebBuild, recordRequests, assertAllLocal, screenshotDir } from './support.js';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, browserMissing, launchBrowser, startBrowserServer, recordRequests, assertAllLocal, screenshotDir, type BrowserServer } from './support.js';
 
 type CommuneFeature = Feature<Polygon | MultiPolygon, { code: string; name: string; nameEn: string; fullName: string; kind: 'xa' | 'phuong' }>;
 
@@ -33,51 +32,6 @@ interface MapHandle {
   areTilesLoaded(): boolean;
 }
 declare const globalThis: { __provdataMap?: MapHandle };
-
-interface Server {
-  baseUrl: string;
-  adminUser: string;
-  adminPassword: string;
-  close(): Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  const external = process.env.PROVDATA_BROWSER_BASE_URL;
-  if (external) {
-    return {
-      baseUrl: external.replace(/\/$/, ''),
-      adminUser: process.env.PROVDATA_ADMIN_USER ?? 'admin',
-      adminPassword: process.env.PROVDATA_ADMIN_PASSWORD ?? '',
-      close: async () => {},
-    };
-  }
-  await ensureWebBuild();
-  const { buildApp } = await import('../../src/app.js');
-  const { loadConfig } = await import('../../src/core/config/index.js');
-  const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-'));
-  const adminPassword = 'Trình-duyệt-2026!';
-  const config = loadConfig({
-    PROVDATA_DATA_DIR: dataDir,
-    PROVDATA_ADMIN_PASSWORD: adminPassword,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  });
-  const built = await buildApp({ config });
-  // What `provdata serve` does before listening: schema, then Gia Lai's communes and the admin.
-  await built.migrate();
-  await built.seed();
-  const address = await built.app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    baseUrl: address.replace('localhost', '127.0.0.1'),
-    adminUser: config.adminUser,
-    adminPassword,
-    close: async () => {
-      await built.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Browser-side trouble (console errors, failed requests), reported when the map does not load. */
 const browserLogs = new WeakMap<Page, string[]>();
@@ -137,16 +91,16 @@ async function screenshot(page: Page, name: string, fullPage = false): Promise<v
 }
 
 describe('home page in a browser', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
-  let server: Server;
+  let server: BrowserServer;
   let browser: Browser;
   let communes: CommuneFeature[];
 
   before(async () => {
-    server = await startServer();
+    server = await startBrowserServer({ adminPassword: 'Trình-duyệt-2026!' });
     const response = await fetch(`${server.baseUrl}/api/geo/communes.geojson`);
     assert.equal(response.status, 200);
     communes = ((await response.json()) as { features: CommuneFeature[] }).features;
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchBrowser();
   });
 
   after(async () => {

@@ -13,56 +13,9 @@
  * Screenshots go to .tmp/screenshots/ldop-*.png (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { chromiumPath, browserMissing, CHROMIUM_ARGS, ensureWebBuild, recordRequests, assertAllLocal, watchPage, screenshot } from './support.js';
-
-interface Server {
-  baseUrl: string;
-  adminUser: string;
-  adminPassword: string;
-  close(): Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  const external = process.env.PROVDATA_BROWSER_BASE_URL;
-  if (external) {
-    return {
-      baseUrl: external.replace(/\/$/, ''),
-      adminUser: process.env.PROVDATA_ADMIN_USER ?? 'admin',
-      adminPassword: process.env.PROVDATA_ADMIN_PASSWORD ?? '',
-      close: async () => {},
-    };
-  }
-  await ensureWebBuild();
-  const { buildApp } = await import('../../src/app.js');
-  const { loadConfig } = await import('../../src/core/config/index.js');
-  const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-data-'));
-  const adminPassword = 'Kho-dữ-liệu-2026!';
-  const config = loadConfig({
-    PROVDATA_DATA_DIR: dataDir,
-    PROVDATA_ADMIN_PASSWORD: adminPassword,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  });
-  const built = await buildApp({ config });
-  await built.migrate();
-  await built.seed();
-  const address = await built.app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    baseUrl: address.replace('localhost', '127.0.0.1'),
-    adminUser: config.adminUser,
-    adminPassword,
-    close: async () => {
-      await built.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, browserMissing, launchBrowser, startBrowserServer, recordRequests, assertAllLocal, watchPage, screenshot, type BrowserServer } from './support.js';
 
 /** A household register as Sở NN&MT keeps it: commune codes, and three personal-data columns. */
 const CSV = [
@@ -88,7 +41,7 @@ interface Session {
 }
 
 /** Calls the API from Node as a signed-in user; answers the parsed body, failing on an unexpected status. */
-async function call(server: Server, as: Session, method: string, path: string, body?: unknown, expect = [200, 201, 204]): Promise<unknown> {
+async function call(server: BrowserServer, as: Session, method: string, path: string, body?: unknown, expect = [200, 201, 204]): Promise<unknown> {
   const binary = body instanceof Uint8Array;
   const response = await fetch(`${server.baseUrl}${path}`, {
     method,
@@ -104,7 +57,7 @@ async function call(server: Server, as: Session, method: string, path: string, b
   return text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
 }
 
-async function apiLogin(server: Server, username: string, password: string): Promise<Session> {
+async function apiLogin(server: BrowserServer, username: string, password: string): Promise<Session> {
   const response = await fetch(`${server.baseUrl}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -126,7 +79,7 @@ interface World {
  * loaded by upload (commune codes; name, CCCD and phone are personal data by their dictionary
  * elements), and a registered consumer system of Sở Y tế (its key is issued in the browser).
  */
-async function buildWorld(server: Server): Promise<World> {
+async function buildWorld(server: BrowserServer): Promise<World> {
   const admin = await apiLogin(server, server.adminUser, server.adminPassword);
   for (const u of [PROVIDER, CONSUMER]) {
     await call(server, admin, 'POST', '/api/users', { ...u, role: 'steward', password: PASSWORD });
@@ -154,7 +107,7 @@ async function buildWorld(server: Server): Promise<World> {
   return { admin, servicePath: service.path };
 }
 
-async function login(page: Page, server: Server, username: string): Promise<void> {
+async function login(page: Page, server: BrowserServer, username: string): Promise<void> {
   await page.goto(`${server.baseUrl}/login`);
   await page.getByLabel('Tên đăng nhập').fill(username);
   await page.getByLabel('Mật khẩu').fill(PASSWORD);
@@ -175,15 +128,15 @@ async function noSidewaysScroll(page: Page): Promise<number> {
 }
 
 describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
-  let server: Server;
+  let server: BrowserServer;
   let browser: Browser;
   let world: World;
   let agreementUrl = '';
 
   before(async () => {
-    server = await startServer();
+    server = await startBrowserServer({ adminPassword: 'Kho-dữ-liệu-2026!' });
     world = await buildWorld(server);
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchBrowser();
   });
 
   after(async () => {

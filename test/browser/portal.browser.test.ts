@@ -12,62 +12,21 @@
  * Screenshots go to .tmp/screenshots/portal-*.png (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { chromiumPath, browserMissing, CHROMIUM_ARGS, ensureWebBuild, recordRequests, assertAllLocal, watchPage, screenshot } from './support.js';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, browserMissing, launchBrowser, startBrowserServer, recordRequests, assertAllLocal, watchPage, screenshot, type BrowserServer } from './support.js';
 
-interface Server {
-  baseUrl: string;
-  /** Creates a dataset loaded through the ingest service but never proposed for publication (in-process only). */
-  createUnpublished(slug: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  const external = process.env.PROVDATA_BROWSER_BASE_URL;
-  if (external) {
-    return {
-      baseUrl: external.replace(/\/$/, ''),
-      createUnpublished: async () => {
-        throw new Error('PROVDATA_BROWSER_BASE_URL: the unpublished dataset needs the in-process server');
-      },
-      close: async () => {},
-    };
-  }
-  await ensureWebBuild();
-  const { buildApp } = await import('../../src/app.js');
-  const { loadConfig } = await import('../../src/core/config/index.js');
-  const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-data-'));
-  const adminPassword = 'Kho-dữ-liệu-2026!';
-  const config = loadConfig({
-    PROVDATA_DATA_DIR: dataDir,
-    PROVDATA_ADMIN_PASSWORD: adminPassword,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  });
-  const built = await buildApp({ config });
-  await built.migrate();
-  await built.seed();
-  const address = await built.app.listen({ port: 0, host: '127.0.0.1' });
+/** Creates a dataset loaded through the ingest service but never proposed for publication (in-process only). */
+async function createUnpublished(server: BrowserServer, slug: string): Promise<void> {
+  if (!server.platform) throw new Error('PROVDATA_BROWSER_BASE_URL: the unpublished dataset needs the in-process server');
+  const { ingest } = server.platform;
   const { SYSTEM } = await import('../../src/core/auth/index.js');
-  return {
-    baseUrl: address.replace('localhost', '127.0.0.1'),
-    createUnpublished: async (slug) => {
-      const csv = 'ma_xa,ten_xa,so_du_khach\n21553,Quy Nhơn Bắc,1200\n21583,Quy Nhơn,900\n';
-      const upload = await built.ingest.upload(SYSTEM, Readable.from([Buffer.from(csv, 'utf8')]), { filename: `${slug}.csv`, contentType: 'text/csv' });
-      const run = await built.ingest.ingest(SYSTEM, { dataset: slug, uploadId: upload.id, mode: 'replace', validRowsOnly: false, create: true });
-      assert.equal(run.status, 'loaded', `the unpublished dataset loads (${JSON.stringify(run.rejects?.slice(0, 2))})`);
-    },
-    close: async () => {
-      await built.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const csv = 'ma_xa,ten_xa,so_du_khach\n21553,Quy Nhơn Bắc,1200\n21583,Quy Nhơn,900\n';
+  const upload = await ingest.upload(SYSTEM, Readable.from([Buffer.from(csv, 'utf8')]), { filename: `${slug}.csv`, contentType: 'text/csv' });
+  const run = await ingest.ingest(SYSTEM, { dataset: slug, uploadId: upload.id, mode: 'replace', validRowsOnly: false, create: true });
+  assert.equal(run.status, 'loaded', `the unpublished dataset loads (${JSON.stringify(run.rejects?.slice(0, 2))})`);
 }
 
 const TOURISM_SLUG = 'mau-co-so-luu-tru-du-lich';
@@ -87,12 +46,12 @@ async function waitMap(page: Page): Promise<void> {
 }
 
 describe('open data portal in a browser', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
-  let server: Server;
+  let server: BrowserServer;
   let browser: Browser;
 
   before(async () => {
-    server = await startServer();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    server = await startBrowserServer({ adminPassword: 'Kho-dữ-liệu-2026!' });
+    browser = await launchBrowser();
   });
 
   after(async () => {
@@ -196,7 +155,7 @@ describe('open data portal in a browser', { skip: browserMissing ? `Chromium not
   });
 
   test('an anonymous user cannot reach an unpublished dataset by URL: "không tìm thấy" page, download 404', { timeout: 120_000 }, async () => {
-    await server.createUnpublished(HIDDEN_SLUG);
+    await createUnpublished(server, HIDDEN_SLUG);
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
     const page = await context.newPage();
     await page.goto(`${server.baseUrl}/open-data/datasets/${HIDDEN_SLUG}`);

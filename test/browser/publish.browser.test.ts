@@ -13,17 +13,15 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { assertAllLocal, browserMissing, chromiumPath, CHROMIUM_ARGS, login, recordRequests, screenshot, startTestServer, watchPage, type TestServer } from './support.js';
+import type { Browser } from 'playwright-core';
+import { assertAllLocal, browserMissing, chromiumPath, launchBrowser, login, recordRequests, screenshot, startTestServer, watchPage, type TestServer } from './support.js';
 
 const PASSWORD = 'Công-bố-dữ-liệu-2026!';
 const CLEAN = { slug: 'le-hoi-van-hoa-du-lich', title: 'Lễ hội văn hóa và du lịch theo xã/phường' };
 const PERSONAL = { slug: 'khach-luu-tru-ca-nhan', title: 'Khách lưu trú (danh sách cá nhân)' };
 
-/** The real server with two users of the tourism department and the two datasets of the scenario. */
-async function startServer(): Promise<TestServer> {
-  const server = await startTestServer({ adminPassword: PASSWORD });
-  const p = server.platform;
+/** Adds to the real server two users of the tourism department and the two datasets of the scenario. */
+async function seedScenario({ platform: p }: TestServer): Promise<void> {
   const { SYSTEM } = await import('../../src/core/auth/index.js');
   for (const [username, role] of [['vh.steward', 'steward'], ['vh.leader', 'leader']] as const) {
     await p.org.createUser(SYSTEM, { username, displayName: username === 'vh.steward' ? 'Cán bộ dữ liệu Sở VHTTDL' : 'Lãnh đạo Sở VHTTDL', orgId: 'so-vh-tt-dl', role, password: PASSWORD });
@@ -37,7 +35,6 @@ async function startServer(): Promise<TestServer> {
   };
   await load(CLEAN, [text('ma_xa', 'Mã xã'), text('le_hoi', 'Lễ hội'), text('thang', 'Tháng')], 'Mã xã,Lễ hội,Tháng\n21553,Lễ hội đua voi Buôn Đôn,3\n23575,Lễ hội cồng chiêng Tây Nguyên,11\n');
   await load(PERSONAL, [text('ho_ten', 'Họ tên'), text('so_cccd', 'Số CCCD'), text('ma_xa', 'Mã xã')], 'Họ tên,Số CCCD,Mã xã\nNguyễn Văn An,064095001234,21553\nTrần Thị Bình,052190004321,23575\n');
-  return server;
 }
 
 describe('publishing open data in a browser', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
@@ -45,8 +42,9 @@ describe('publishing open data in a browser', { skip: browserMissing ? `Chromium
   let browser: Browser;
 
   before(async () => {
-    server = await startServer();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    server = await startTestServer({ adminPassword: PASSWORD });
+    await seedScenario(server);
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

@@ -1,7 +1,8 @@
 /**
  * What every browser test shares: finding Debian's Chromium (skip without it, fail when
- * PROVDATA_REQUIRE_BROWSER=1), its launch flags for a closed network, a fresh web build, and the
- * checks that no request leaves the provdata server and no page error or 5xx happened.
+ * PROVDATA_REQUIRE_BROWSER=1) and launching it with flags for a closed network, a fresh web build, the
+ * server to test (in-process, or a running one), and the checks that no request leaves the provdata
+ * server and no page error or 5xx happened.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Platform } from '../../src/app.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,6 +37,11 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--enable-unsafe-swiftshader',
 ];
+
+/** Debian's Chromium, headless, with the flags above: one browser per test file, shared by its tests. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+}
 
 /** Rebuilds web/dist when it is missing or older than the sources, so the test never runs a stale bundle. */
 export async function ensureWebBuild(): Promise<void> {
@@ -133,6 +139,36 @@ export async function startTestServer(opts: { adminPassword: string; env?: Recor
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The server a browser test talks to, in-process or already running elsewhere. */
+export interface BrowserServer {
+  baseUrl: string;
+  adminUser: string;
+  adminPassword: string;
+  /** The in-process platform, for setting up what the pages cannot; null against a running server. */
+  platform: Platform | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the in-process server (see startTestServer), unless PROVDATA_BROWSER_BASE_URL names a running
+ * one — then the test checks that server instead (a deployment, say), signing in with
+ * PROVDATA_ADMIN_USER and PROVDATA_ADMIN_PASSWORD, and leaves it running.
+ */
+export async function startBrowserServer(opts: { adminPassword: string; env?: Record<string, string> }): Promise<BrowserServer> {
+  const external = process.env.PROVDATA_BROWSER_BASE_URL;
+  if (external) {
+    return {
+      baseUrl: external.replace(/\/$/, ''),
+      adminUser: process.env.PROVDATA_ADMIN_USER ?? 'admin',
+      adminPassword: process.env.PROVDATA_ADMIN_PASSWORD ?? '',
+      platform: null,
+      close: async () => {},
+    };
+  }
+  const server = await startTestServer(opts);
+  return { ...server, adminUser: server.platform.config.adminUser, adminPassword: opts.adminPassword };
 }
 
 /** Signs in through the login page, as a person would, and waits for the account name in the header. */
