@@ -12,13 +12,13 @@ import { ParseError } from './parse/index.js';
  * beginning: title rows, BOM, CRLF, quoted cells with line breaks and delimiters, blank lines,
  * invalid values (rejects), repeated rows (sạch), and a header that does not start in column A.
  */
-function report(rows: number): Buffer {
+function report(rows: number, opts: { clean?: boolean } = {}): Buffer {
   const lines = ['\uFEFFỦY BAN NHÂN DÂN TỈNH GIA LAI', 'BÁO CÁO SẢN LƯỢNG NĂM 2025', ',Mã xã,Tên cơ sở,Sản lượng,Ngày báo cáo,Ghi chú'];
   for (let n = 1; n <= rows; n++) {
     const i = n % 3000; // every row after the 3,000th repeats an earlier one
-    const commune = i % 97 === 0 ? '99999' : String(23000 + (i % 5));
+    const commune = (opts.clean ? n === 1 : i % 97 === 0) ? '99999' : String(23000 + (i % 5));
     const name = i % 7 === 0 ? `"Hợp tác xã ""Ia Grai"", số ${i}\r\nchi nhánh"` : `Cơ sở ${i % 300}`;
-    const amount = i % 101 === 0 ? 'không rõ' : `"${(i % 1000).toLocaleString('vi-VN')},5"`;
+    const amount = i % 101 === 0 && !opts.clean ? 'không rõ' : `"${(i % 1000).toLocaleString('vi-VN')},5"`;
     const note = i % 13 === 0 ? '"Đã kiểm tra, đạt"' : '';
     lines.push(`,${commune},${name},${amount},${String(1 + (i % 28)).padStart(2, '0')}/06/2025,${note}`);
     if (n % 500 === 0) lines.push('');
@@ -98,6 +98,19 @@ test('two workers reading a CSV file cut into blocks give the rows, rejects and 
     assert.ok(one.result.rowsRejected > 300 && one.result.quality.duplicateRows > 1000, `the file has rejects and repeated rows: ${one.result.rowsRejected}, ${one.result.quality.duplicateRows}`);
     if (validRowsOnly) assert.ok(one.csv.split('\n').length > 19_000, 'the valid rows are loaded');
   }
+});
+
+test('all or nothing, a reject in one worker stops the rows of the other: the load is refused anyway', async () => {
+  // One reject, on the first data row; the rest of the file is valid.
+  const file = report(20_000, { clean: true });
+  const one = await inThread(file, setup(false));
+  const two = await inWorkers(file, setup(false), 50_000);
+  assert.equal(one.result.rowsRejected, 1);
+  assert.deepEqual(comparable(two.result), comparable(one.result));
+  assert.equal(one.csv, '');
+  const all = await inThread(file, setup(true));
+  // Without the stop, the second worker would send its blocks' rows: about half of these.
+  assert.ok(two.csv.length < all.csv.length / 10, `${two.csv.length} characters of CSV sent for a refused load (all valid rows: ${all.csv.length})`);
 });
 
 test('a file read in blocks fails with the error one thread gives: the first in file order', async () => {

@@ -234,6 +234,9 @@ export class LoadWorker {
         this.splitter?.headerFound();
         this.foundHeader?.();
         return;
+      case 'refused':
+        for (let other = 0; other < this.workers.length; other++) if (other !== w) this.workers[other]?.postMessage({ type: 'refused' } satisfies ToWorker);
+        return;
       case 'chunk': {
         const chunk = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
         const queue = this.ready.get(m.block);

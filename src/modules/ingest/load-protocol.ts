@@ -50,6 +50,8 @@ export type ToWorker =
   | { type: 'input-end' }
   /** Reading the file failed. */
   | { type: 'input-error'; message: string }
+  /** Another worker has found a reject and the load is all or nothing: rows need not flow any more. */
+  | { type: 'refused' }
   /** These many bytes of CSV have been taken by COPY. */
   | { type: 'ack'; bytes: number };
 
@@ -61,6 +63,8 @@ export type FromWorker =
   | { type: 'header'; firstCol: number; width: number }
   /** Whole CSV lines for COPY, UTF-8, from the rows of block `block`. */
   | { type: 'chunk'; block: number; data: Uint8Array }
+  /** The first reject of an all-or-nothing load: the load will be refused (the main thread tells the other workers). */
+  | { type: 'refused' }
   /** Every row of block `block` has been sent. */
   | { type: 'block-done'; block: number }
   /** Every row was read; nothing follows. */

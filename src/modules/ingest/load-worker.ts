@@ -49,6 +49,9 @@ const onMessage = (m: ToWorker) => {
     case 'header':
       gotHeader?.({ firstCol: m.firstCol, width: m.width });
       return;
+    case 'refused':
+      activeFeed?.rejectedElsewhere();
+      return;
     case 'ack':
       unacked -= m.bytes;
       wakeOutput?.();
@@ -110,14 +113,29 @@ async function output(csv: string, block: number): Promise<void> {
   const data = encoder.encode(csv);
   unacked += data.byteLength;
   send({ type: 'chunk', block, data }, [data.buffer as ArrayBuffer]);
+  // Let messages in (a 'refused' from the other worker) between chunks: with its input queued, a
+  // block is otherwise read to its end without a turn of the event loop.
+  await new Promise((resolve) => setImmediate(resolve));
 }
+
+/** This worker's feed, once started. */
+let activeFeed: RowFeed | null = null;
+/** Whether the main thread has been told that the load will be refused. */
+let toldRefused = false;
 
 /** Checks and encodes the rows of one block, sending them as chunks of that block. */
 async function load(feed: RowFeed, rows: AsyncIterable<TableRow>, block: number): Promise<void> {
   let csv = '';
   for await (const row of rows) {
     const line = feed.line(row);
-    if (line === null) continue;
+    if (line === null) {
+      // Two workers: the other one's rows need not flow either (the load is refused, and rolled back).
+      if (!toldRefused && feed.refused()) {
+        toldRefused = true;
+        send({ type: 'refused' });
+      }
+      continue;
+    }
     csv += line;
     if (csv.length >= CHUNK_CHARS) {
       await output(csv, block);
@@ -133,7 +151,7 @@ let current = -1;
 
 async function run(): Promise<void> {
   const { setup, plan, csv } = await job;
-  const feed = new RowFeed(setup, plan);
+  const rowFeed = (activeFeed = new RowFeed(setup, plan));
   for (let block = await nextBlock(); block !== null; block = await nextBlock()) {
     current = block.index;
     if (block.at === null) {
@@ -145,18 +163,18 @@ async function run(): Promise<void> {
         send({ type: 'header', ...found });
       }
       try {
-        await load(feed, table.rows, block.index);
+        await load(rowFeed, table.rows, block.index);
       } finally {
         await table.close();
       }
     } else {
       const found = await header;
-      await load(feed, readCsvBlock(input(block), { ...block.at, ...found }), block.index);
+      await load(rowFeed, readCsvBlock(input(block), { ...block.at, ...found }), block.index);
     }
     blocks.shift();
   }
   current = -1;
-  send({ type: 'done', result: feed.result(csv !== null) });
+  send({ type: 'done', result: rowFeed.result(csv !== null) });
 }
 
 // Whatever happens, the last message says so; then the worker stops listening and exits.

@@ -51,6 +51,8 @@ export class RowFeed {
   private readonly rejects: Reject[] = [];
   private rowsRead = 0;
   private rowsRejected = 0;
+  /** Another part of the file has a reject: an all-or-nothing load is refused, its rows need not flow. */
+  private othersRejected = false;
 
   constructor(
     private readonly setup: FeedSetup,
@@ -82,8 +84,18 @@ export class RowFeed {
       for (const r of checked.rejects) if (this.rejects.length < MAX_KEPT_REJECTS) this.rejects.push(r);
       return null;
     }
-    if (this.rowsRejected > 0 && !this.setup.validRowsOnly) return null;
+    if (this.refused()) return null;
     return this.encoder.line(row.line, checked.values, true);
+  }
+
+  /** All or nothing, and a reject seen here or elsewhere: the load will be refused, rows no longer flow. */
+  refused(): boolean {
+    return !this.setup.validRowsOnly && (this.rowsRejected > 0 || this.othersRejected);
+  }
+
+  /** Another feed reading a part of the same file has found a reject (see {@link refused}). */
+  rejectedElsewhere(): void {
+    this.othersRejected = true;
   }
 
   /** What the rows held. `part`: this feed read a part of a file, to be merged by {@link mergeFeedResults}. */
