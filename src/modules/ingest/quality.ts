@@ -36,6 +36,8 @@ const MAX_TRACKED_ROWS = 5_000_000;
 const Z_LIMIT = 3.5;
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
+/** The reservoir samples' pseudo-random sequence (a linear congruential step): seeded, so a file always scores the same. */
+const nextSeed = (s: number) => (s * 1103515245 + 12345) % 2147483648;
 
 /** Period of an update frequency in days; null when no freshness expectation applies. */
 export function periodDays(frequency: string): number | null {
@@ -300,7 +302,7 @@ export class QualityAccumulator {
     s.seen++;
     if (s.values.length < RESERVOIR) s.values.push(value);
     else {
-      this.seed = (this.seed * 1103515245 + 12345) % 2147483648; // deterministic: same file, same score
+      this.seed = nextSeed(this.seed); // deterministic: same file, same score
       const j = this.seed % s.seen;
       if (j < RESERVOIR) s.values[j] = value;
     }
@@ -344,8 +346,9 @@ export class QualityAccumulator {
 }
 
 /**
- * One tally for a file whose parts were read by several accumulators (in file order): counts add up;
- * a row repeated from one part in a later one counts as a duplicate, as one accumulator over the
+ * One tally for a file whose parts were read by several accumulators (one per worker, each holding
+ * blocks from all over the file; the order does not matter): counts add up; a row repeated from one
+ * part in another counts as a duplicate, as one accumulator over the
  * whole file would count it (the tallies must carry their fingerprints); the numeric samples are
  * merged into one uniform sample of the whole, each part weighed by the values it saw.
  */
@@ -354,7 +357,7 @@ export function mergeTallies(tallies: readonly QualityTally[]): QualityTally {
   let seen: FingerprintSet | null = null;
   const samples = new Map<string, { seen: number; values: number[] }>();
   let seed = 1;
-  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  const random = (n: number) => ((seed = nextSeed(seed)), seed % n);
   for (const t of tallies) {
     out.cellsChecked += t.cellsChecked;
     out.cellsValid += t.cellsValid;

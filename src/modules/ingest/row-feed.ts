@@ -105,7 +105,7 @@ export class RowFeed {
 }
 
 /**
- * One result for a file whose parts were fed apart (results in file order, each made with
+ * One result for a file whose parts were fed apart (one result per worker, each made with
  * `result(true)`): as one feed would have found them, rejects in line order. Parts are only read
  * apart for datasets without a key, so no key repeats from one part to another.
  */
