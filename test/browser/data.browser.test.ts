@@ -190,7 +190,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     const rejects = page.getByTestId('rejects-table');
     const rejectsText = (await rejects.innerText()).normalize('NFC');
     assert.match(rejectsText, /99999/);
-    assert.match(rejectsText, /không có trong danh mục/);
+    assert.match(rejectsText, /không có trong “Danh mục xã, phường tỉnh Gia Lai”/);
     const download = page.getByTestId('rejects-download');
     const href = await download.getAttribute('href');
     assert.match(href ?? '', /^\/api\/ingest\/runs\/[0-9a-f-]{36}\/rejects\.csv$/);
@@ -201,7 +201,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     // English: the same result, then the dataset page and the quality by agency.
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByText('Refused: nothing was loaded').waitFor();
-    assert.match((await rejects.innerText()).normalize('NFC'), /not in code list/);
+    assert.match((await rejects.innerText()).normalize('NFC'), /is not in "Communes and wards of Gia Lai"/);
     await screenshot(page, 'data-desktop-en-result-refused');
     await page.getByTestId('open-dataset').click();
     await page.getByTestId('rows-table').waitFor({ timeout: 45_000 });
@@ -310,6 +310,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     assert.match(previewText, /Dân số - Nam/);
     assert.match(previewText, /Quy Nhơn Bắc/);
     assert.doesNotMatch(previewText, /\(1\)/, 'the column-number row is not data');
+    assert.match(await page.getByTestId('preview-meta').innerText(), /TCVN3/, 'the legacy font table is named');
     await screenshot(page, 'data-desktop-vi-xlsx-preview');
     await page.getByRole('button', { name: 'Tiếp tục' }).click();
     await page.getByLabel('Tạo tập dữ liệu mới từ tệp này').check();
@@ -319,7 +320,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     await page.getByRole('button', { name: 'Kiểm tra và nạp' }).click();
     await status.waitFor({ timeout: 60_000 });
     assert.match(await status.innerText(), /Bị từ chối/);
-    assert.match((await page.getByTestId('rejects-table').innerText()).normalize('NFC'), /99999.*không có trong danh mục/s);
+    assert.match((await page.getByTestId('rejects-table').innerText()).normalize('NFC'), /99999.*không có trong “Danh mục xã, phường tỉnh Gia Lai”/s);
 
     // The corrected file becomes version 1, the next report version 2.
     for (const [file, rows, version] of [['bao-cao-dan-so-sua.xlsx', V1, 1], ['bao-cao-dan-so-2026.xlsx', V2, 2]] as const) {
@@ -337,6 +338,8 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     await page.getByTestId('open-dataset').click();
     await page.getByTestId('rows-table').waitFor({ timeout: 45_000 });
     assert.match((await page.getByTestId('rows-table').innerText()).normalize('NFC'), /Bồng Sơn/);
+    // The title typed at the first, refused, load is the dataset's: it was created with it.
+    assert.equal((await page.getByRole('heading', { level: 1 }).innerText()).trim(), 'Dân số theo xã (báo cáo Excel)');
     await page.getByRole('button', { name: 'So sánh', exact: true }).click();
     await page.getByTestId('diff-result').getByText('Thêm 2 dòng, bớt 2 dòng, thay đổi 0 dòng.').waitFor({ timeout: 45_000 });
     await screenshot(page, 'data-desktop-vi-xlsx-diff');

@@ -63,13 +63,20 @@ export function recordRequests(context: BrowserContext): string[] {
   return urls;
 }
 
+/**
+ * Every request went to the server under test (no CDN, no web font, no tile server): 127.0.0.1 for
+ * the in-process server, or the host of PROVDATA_BROWSER_BASE_URL — `localhost` when a person runs
+ * the tests against their own `npm start`.
+ */
 export function assertAllLocal(urls: string[]): void {
+  const external = process.env.PROVDATA_BROWSER_BASE_URL;
+  const served = new Set(['127.0.0.1', ...(external ? [new URL(external).hostname] : [])]);
   const outside = urls.filter((url) => {
     const { protocol, hostname } = new URL(url);
     if (protocol === 'data:' || protocol === 'blob:') return false;
-    return hostname !== '127.0.0.1';
+    return !served.has(hostname);
   });
-  assert.deepEqual(outside, [], 'requests left 127.0.0.1');
+  assert.deepEqual(outside, [], `requests left ${[...served].join(' / ')}`);
   assert.ok(urls.length > 0, 'no request was recorded at all');
 }
 

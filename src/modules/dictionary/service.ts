@@ -145,6 +145,13 @@ export class DictionaryService {
     return { list, items: await this.store.items(code) };
   }
 
+  /** A code list's names and size, without its items. @throws AppError NOT_FOUND for an unknown list. */
+  async describeCodeList(code: string): Promise<CodeList> {
+    const list = await this.store.getCodeList(code);
+    if (!list) throw notFound({ vi: `Không có danh mục ${code}`, en: `No code list ${code}` });
+    return list;
+  }
+
   /** The codes of a code list, for membership checks. @throws AppError NOT_FOUND for an unknown list. */
   async codeListValues(listCode: string): Promise<Set<string>> {
     if (!(await this.store.getCodeList(listCode))) throw notFound({ vi: `Không có danh mục ${listCode}`, en: `No code list ${listCode}` });

@@ -112,9 +112,9 @@ for (const engine of engines()) {
       assert.equal(refused.version, null);
       assert.equal(refused.rowsRejected, 1);
       assert.equal(refused.rowsLoaded, 0);
-      assert.match(refused.rejects[0].vi, /Mã “99999” không có trong danh mục communes/);
+      assert.match(refused.rejects[0].vi, /Mã “99999” không có trong “Danh mục xã, phường tỉnh Gia Lai”/);
       const csv = await p.app.inject({ url: `/api/ingest/runs/${refused.runId}/rejects.csv`, headers: auth });
-      assert.match(csv.body, /99999.*không có trong danh mục/);
+      assert.match(csv.body, /99999.*không có trong “Danh mục xã, phường tỉnh Gia Lai”/);
       assert.equal((await p.app.inject({ url: `/api/datasets/${slug}/versions`, headers: auth })).json().length, 0, 'a refused run made a version');
       await keyOnCommuneCode(slug);
 
@@ -143,6 +143,7 @@ for (const engine of engines()) {
       const body = pv.json();
       assert.deepEqual(body.headers, ['STT', 'Mã xã', 'Tên xã', 'Dân số - Nam', 'Dân số - Nữ']);
       assert.equal(body.headerLine, 5);
+      assert.equal(body.encoding, 'tcvn3', 'the workbook names the font table its cells were repaired from');
       assert.deepEqual(body.sheets, ['Dân số']);
       assert.deepEqual(body.rows[0], ['1', '21553', 'Quy Nhơn Bắc', '20100', '21050']);
       assert.equal(body.rows.length, 3, 'the "(1) (2) …" row is not data');
@@ -213,7 +214,7 @@ describe('provincial reports through the CLI (pglite data directory)', () => {
     const s = JSON.parse(lines[0]!);
     for (const k of ['dataset', 'version', 'rowsRead', 'rowsLoaded', 'rowsRejected', 'encoding', 'quality']) assert.ok(k in s, `missing ${k}: ${created.stdout}`);
     assert.deepEqual(Object.keys(s.quality).sort(), ['completeness', 'freshness', 'score', 'uniqueness', 'validity']);
-    assert.deepEqual([s.dataset, s.version, s.rowsRead, s.rowsLoaded, s.rowsRejected, s.encoding], ['dan-so-cli', 1, 3, 3, 0, null]);
+    assert.deepEqual([s.dataset, s.version, s.rowsRead, s.rowsLoaded, s.rowsRejected, s.encoding], ['dan-so-cli', 1, 3, 3, 0, 'tcvn3']);
     for (const v of Object.values(s.quality)) assert.ok(typeof v === 'number' && v >= 0 && v <= 1);
 
     const appended = await cli(['ingest', file('them.xlsx', await provincialReport([['21640', 'Bồng Sơn', 15000, 15400]])), '--dataset', 'dan-so-cli', '--mode', 'append']);

@@ -311,6 +311,13 @@ export class IngestService {
     });
     const codeLists = new Map<string, Set<string>>();
     for (const t of targets) if (t.codeList && !codeLists.has(t.codeList)) codeLists.set(t.codeList, await dictionary.codeListValues(t.codeList));
+    // A reject names the list as the steward knows it ("Danh mục xã, phường …"), not by its code.
+    const listNames = new Map<string, { vi: string; en: string | null }>();
+    for (const code of codeLists.keys()) {
+      const list = await dictionary.describeCodeList(code);
+      listNames.set(code, { vi: list.name, en: list.nameEn });
+    }
+    for (const t of targets) if (t.codeList) t.codeListName = listNames.get(t.codeList) ?? null;
     const numberFormats = new Map<string, NumberFormat>();
     for (const t of targets) {
       const idx = sourceIndex.get(t.name);

@@ -21,6 +21,8 @@ export interface TargetColumn {
   required: boolean;
   key: boolean;
   codeList: string | null;
+  /** The code list's names, for the reason of a reject (its code when absent). */
+  codeListName?: { vi: string; en: string | null } | null;
   rules: ColumnRules;
 }
 
@@ -128,7 +130,8 @@ export class RowValidator {
         if (c.hasRules) this.checkRules(line, c, raw, value, rejects);
         if (c.codes !== null && !c.codes.has(typeof value === 'string' ? value : String(value))) {
           codeOk = false;
-          rejects.push(reject(line, c, raw, `Mã “${raw}” không có trong danh mục ${c.col.codeList}`, `Code "${raw}" is not in code list ${c.col.codeList}`));
+          const list = c.col.codeListName;
+          rejects.push(reject(line, c, raw, `Mã “${raw}” không có trong ${list ? `“${list.vi}”` : `danh mục ${c.col.codeList}`}`, `Code "${raw}" is not in ${list ? `"${list.en ?? list.vi}"` : `code list ${c.col.codeList}`}`));
         }
       }
       const valid = rejects.length === before;

@@ -330,6 +330,8 @@ export interface IngestRequest {
   sheet?: string;
   mapping?: Record<string, string | null>;
   create?: boolean;
+  /** Title of the dataset `create` makes (the server's default is the file name). */
+  title?: string;
 }
 
 /** Validates and loads an upload; a refused load is an answer (status 'rejected'), not an error. */

@@ -246,16 +246,19 @@ const LEGACY_RANGE = /[\u00A0-\u00FF]/u;
  * Vietnamese ("chó" is TCVN3 for "chú") cannot be told apart and is left alone. Correct Vietnamese, plain
  * ASCII and other languages come back unchanged (NFC-normalised).
  *
+ * `repaired` hears which table converted the string, when one did (a workbook reports it as its encoding).
+ *
  * Throws nothing.
  */
-export function repairLegacyText(s: string): string {
+export function repairLegacyText(s: string, repaired?: (encoding: LegacyEncoding) => void): string {
   const nfc = s.normalize('NFC');
   if (!LEGACY_RANGE.test(nfc) || hasUnicodeVietnamese(nfc)) return nfc;
   const original = scoreVietnamese(nfc);
   if (original.relevant === 0) return nfc;
   let best = nfc;
   let bestScore = original.score;
-  for (const convert of [tcvn3ToUnicode, vniToUnicode]) {
+  let bestEncoding: LegacyEncoding | null = null;
+  for (const [encoding, convert] of LEGACY_TABLES) {
     const candidate = convert(nfc);
     if (candidate === nfc) continue;
     const score = scoreVietnamese(candidate);
@@ -265,7 +268,32 @@ export function repairLegacyText(s: string): string {
     if (score.score >= 0.9 && score.score > bestScore + 0.2) {
       best = candidate;
       bestScore = score.score;
+      bestEncoding = encoding;
     }
   }
+  if (bestEncoding !== null) repaired?.(bestEncoding);
   return best;
+}
+
+export type LegacyEncoding = 'tcvn3' | 'vni';
+
+const LEGACY_TABLES: readonly (readonly [LegacyEncoding, (s: string) => string])[] = [
+  ['tcvn3', tcvn3ToUnicode],
+  ['vni', vniToUnicode],
+];
+
+/**
+ * Counts the cells of a workbook that {@link repairLegacyText} converted, by table: the workbook's
+ * encoding is the one that repaired most (null while none did — a Unicode workbook).
+ */
+export class LegacyTally {
+  private readonly counts = { tcvn3: 0, vni: 0 };
+  readonly repaired = (encoding: LegacyEncoding): void => {
+    this.counts[encoding]++;
+  };
+
+  get encoding(): LegacyEncoding | null {
+    const { tcvn3, vni } = this.counts;
+    return tcvn3 === 0 && vni === 0 ? null : tcvn3 >= vni ? 'tcvn3' : 'vni';
+  }
 }

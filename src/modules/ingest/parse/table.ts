@@ -32,7 +32,10 @@ export interface TableHeader {
 /** An opened table: the header has been read, the rows stream on demand. */
 export interface Table extends TableHeader {
   readonly format: TableFormat;
-  /** Text encoding used for CSV/JSON formats; null for XLSX. */
+  /**
+   * Text encoding of CSV/JSON formats. XLSX: 'tcvn3' or 'vni' when cells typed in a legacy font
+   * were repaired (as far as the cells read so far tell), else null.
+   */
   readonly encoding: TextEncoding | null;
   /** Name of the sheet read (XLSX); null otherwise. */
   readonly sheet: string | null;

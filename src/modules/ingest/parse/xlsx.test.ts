@@ -52,7 +52,7 @@ test('reads a sheet chosen by name, beneath title rows, with a merged two-row he
   const table = await openTable(await reportWorkbook(), { filename: 'bao-cao.xlsx', sheet: 'Dân số 2024' });
   assert.equal(table.format, 'xlsx');
   assert.equal(table.sheet, 'Dân số 2024');
-  assert.equal(table.encoding, null);
+  assert.equal(table.encoding, 'tcvn3', 'the title typed in a TCVN3 font was repaired');
   assert.deepEqual(table.headers, ['STT', 'Tên xã', 'Dân số - Nam', 'Dân số - Nữ', 'Ngày cập nhật', 'Có trường học']);
   assert.equal(table.headerLine, 6);
   assert.deepEqual(await all(table), [
@@ -88,6 +88,23 @@ test('repairs legacy-font text in cells, including titles above the header', asy
     { line: 2, values: ['Đắk Đoa', 'Sở Khoa học và Công nghệ'] },
     { line: 3, values: ['Café', '© 2024'] },
   ]);
+  assert.equal(table.encoding, 'tcvn3', 'two cells repaired from TCVN3, one from VNI');
+});
+
+test('names the legacy font table of a workbook as its encoding; null when all is Unicode', async () => {
+  const book = async (rows: string[][]) => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('S');
+    rows.forEach((r, i) => (ws.getRow(i + 1).values = r));
+    return Buffer.from(await wb.xlsx.writeBuffer());
+  };
+  const unicode = await readXlsx(await book([['Tên xã', 'Ghi chú'], ['Đắk Đoa', 'Café']]));
+  await all(unicode);
+  assert.equal(unicode.encoding, null);
+  // An ASCII header, VNI cells below it.
+  const vni = await readXlsx(await book([['ma', 'ten'], ['1', 'Sôû Khoa hoïc vaø Coâng ngheä'], ['2', 'Vieät Nam']]));
+  assert.deepEqual((await all(vni)).map((r) => r.values[1]), ['Sở Khoa học và Công nghệ', 'Việt Nam']);
+  assert.equal(vni.encoding, 'vni');
 });
 
 test('lists the sheets of a workbook in order', async () => {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import { repairLegacyText } from './encoding.js';
+import { LegacyTally, repairLegacyText, type LegacyEncoding } from './encoding.js';
 import { ParseError } from './errors.js';
 import { gridEvents, type GridRow } from './grid.js';
 import { MAX_COLUMNS, MAX_INFLATE_RATIO, MIN_INFLATE_BUDGET, tooManyColumns } from './limits.js';
@@ -290,9 +290,9 @@ function numberToText(n: number): string {
  * (`YYYY-MM-DD`, or with `THH:MM:SS` when there is a time), booleans as true/false, rich text and
  * hyperlinks as their text, formulas as their cached result, errors as their code (#N/A).
  */
-export function cellToText(value: unknown, repair = true): string {
+export function cellToText(value: unknown, repair = true, repaired?: (encoding: LegacyEncoding) => void): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return (repair ? repairLegacyText(value) : value.normalize('NFC')).trim();
+  if (typeof value === 'string') return (repair ? repairLegacyText(value, repaired) : value.normalize('NFC')).trim();
   if (typeof value === 'number') return numberToText(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : dateToText(value);
@@ -301,22 +301,22 @@ export function cellToText(value: unknown, repair = true): string {
       const text = (value.richText as unknown[])
         .map((run) => (typeof run === 'object' && run !== null && 'text' in run && typeof run.text === 'string' ? run.text : ''))
         .join('');
-      return cellToText(text, repair);
+      return cellToText(text, repair, repaired);
     }
     if ('error' in value) return String(value.error);
-    if ('formula' in value || 'sharedFormula' in value) return 'result' in value ? cellToText(value.result, repair) : '';
-    if ('text' in value) return cellToText(value.text, repair);
+    if ('formula' in value || 'sharedFormula' in value) return 'result' in value ? cellToText(value.result, repair, repaired) : '';
+    if ('text' in value) return cellToText(value.text, repair, repaired);
   }
   return '';
 }
 
-function rowCells(row: StreamRow, repair: boolean): string[] {
+function rowCells(row: StreamRow, repair: boolean, repaired: (encoding: LegacyEncoding) => void): string[] {
   const values = row.values;
   if (!Array.isArray(values)) return [];
   if (values.length - 1 > MAX_COLUMNS) throw tooManyColumns(values.length - 1, row.number);
   const cells: string[] = [];
   // exceljs rows are 1-based sparse arrays: column A is index 1.
-  for (let i = 1; i < values.length; i++) cells.push(cellToText(values[i], repair));
+  for (let i = 1; i < values.length; i++) cells.push(cellToText(values[i], repair, repaired));
   return cells;
 }
 
@@ -344,6 +344,7 @@ async function* xlsxRows(
   guard: InflationGuard,
   options: XlsxOptions,
   onSheet: (name: string) => void,
+  legacy: LegacyTally,
 ): AsyncGenerator<GridRow, void, undefined> {
   guard.watch(input);
   const workbook = createWorkbookReader(input);
@@ -362,7 +363,7 @@ async function* xlsxRows(
       onSheet(name);
       for await (const row of worksheet) {
         if (guard.error) throw guard.error;
-        yield { line: row.number, cells: rowCells(row, repair) };
+        yield { line: row.number, cells: rowCells(row, repair, legacy.repaired) };
       }
       if (guard.error) throw guard.error;
       return;
@@ -393,13 +394,18 @@ export async function readXlsx(source: ByteSource, options: XlsxOptions = {}): P
   }
   let sheet: string | null = null;
   const guard = new InflationGuard();
+  const legacy = new LegacyTally();
   const rows = xlsxRows(toReadable(guard.count(canonicalPartOrder(peeked.chunks))), guard, options, (name) => {
     sheet = name;
-  });
-  return tableFromEvents(gridEvents(rows, options.headerRow), () => ({
+  }, legacy);
+  const table = await tableFromEvents(gridEvents(rows, options.headerRow), () => ({
     format: 'xlsx',
     encoding: null,
     sheet,
     machineNumberFormat: MACHINE_NUMBER_FORMAT,
   }));
+  // A workbook's text is Unicode, but cells typed in a TCVN3 or VNI font are legacy bytes in disguise:
+  // its encoding names the font table that repaired them, as far as the cells read so far tell
+  // (title rows and header at once; the preview's and the sample's rows by the time they report it).
+  return Object.defineProperty(table, 'encoding', { get: () => legacy.encoding, enumerable: true });
 }

@@ -7,7 +7,6 @@ import {
   rejectsCsvUrl,
   runIngest,
   searchDatasets,
-  updateDataset,
   uploadFile,
   type ColumnSpec,
   type Dataset,
@@ -42,7 +41,7 @@ type UploadState =
 
 type Target = { kind: 'existing'; slug: string } | { kind: 'new'; slug: string; title: string };
 
-type RunState = { status: 'idle' } | { status: 'running' } | { status: 'error'; message: string } | { status: 'done'; summary: IngestSummary; warning: string | null };
+type RunState = { status: 'idle' } | { status: 'running' } | { status: 'error'; message: string } | { status: 'done'; summary: IngestSummary };
 
 /** Folded form used to match file headers with column titles, as the server does. */
 const matchKey = (s: string) => foldVietnamese(s).replace(/[^a-z0-9]+/g, '');
@@ -208,18 +207,10 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
         validRowsOnly: validOnly,
         ...(p.format === 'xlsx' && p.sheet ? { sheet: p.sheet } : {}),
         ...(mapping ? { mapping } : {}),
-        ...(target.kind === 'new' ? { create: true } : {}),
+        // The dataset is created with the steward's title even when this first load is refused.
+        ...(target.kind === 'new' ? { create: true, title: target.title.trim() } : {}),
       });
-      let warning: string | null = null;
-      // The server names a dataset it creates after the file; the steward's title replaces that.
-      if (target.kind === 'new' && summary.status === 'loaded') {
-        try {
-          await updateDataset(summary.dataset, { title: target.title.trim() });
-        } catch (error) {
-          warning = t('up.titleNotSaved', { message: error instanceof Error ? error.message : String(error) });
-        }
-      }
-      setRun({ status: 'done', summary, warning });
+      setRun({ status: 'done', summary });
       setStep('result');
     } catch (error) {
       setRun({ status: 'error', message: t('up.runFailed', { message: error instanceof Error ? error.message : String(error) }) });
@@ -412,7 +403,7 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
           </form>
         )}
 
-        {step === 'result' && run.status === 'done' && <ResultView summary={run.summary} warning={run.warning} onAgain={restart} lang={lang} f={f} />}
+        {step === 'result' && run.status === 'done' && <ResultView summary={run.summary} onAgain={restart} lang={lang} f={f} />}
       </section>
     </div>
   );
@@ -699,13 +690,11 @@ function MappingTable({
 
 function ResultView({
   summary: s,
-  warning,
   onAgain,
   lang,
   f,
 }: {
   summary: IngestSummary;
-  warning: string | null;
   onAgain: () => void;
   lang: 'vi' | 'en';
   f: ReturnType<typeof useFormat>;
@@ -720,7 +709,6 @@ function ResultView({
         </p>
         {!loaded && <p>{t('up.refusedHint')}</p>}
       </div>
-      {warning && <p className="form-error">{warning}</p>}
       <dl className="counts counts--result">
         <div className="count">
           <dt>{t('up.rowsRead')}</dt>
