@@ -239,6 +239,31 @@ program.command('rows <slug>')
     });
   });
 
+program.command('diff <slug>')
+  .description('So sánh hai phiên bản, in một đối tượng JSON / compare two versions and print one JSON object')
+  .option('--from <n>', 'phiên bản cũ (mặc định: liền trước bản mới nhất) / older version (default: the one before the latest)')
+  .option('--to <n>', 'phiên bản mới (mặc định: mới nhất) / newer version (default: latest)')
+  .option('--limit <n>', 'số dòng tối đa mỗi danh sách / maximum rows per list', '100')
+  .action(async (slug: string, o: { from?: string; to?: string; limit: string }) => {
+    await withPlatform(async (p) => {
+      const ds = await p.catalog.getDataset(CLI, slug);
+      if (!ds.latestVersion) throw new AppError('VALIDATION_FAILED', { vi: `Tập dữ liệu ${slug} chưa có phiên bản nào`, en: `Dataset ${slug} has no version yet` });
+      const to = o.to === undefined ? ds.latestVersion : Number(o.to);
+      const from = o.from === undefined ? to - 1 : Number(o.from);
+      const limit = Number(o.limit);
+      const version = (n: number) => Number.isInteger(n) && n >= 1 && n <= ds.latestVersion!;
+      if (!version(from) || !version(to) || !Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+        throw new AppError('VALIDATION_FAILED', {
+          vi: `--from và --to phải là phiên bản từ 1 đến ${ds.latestVersion}; --limit từ 1 đến 10000`,
+          en: `--from and --to must be versions from 1 to ${ds.latestVersion}; --limit from 1 to 10000`,
+        });
+      }
+      const d = await p.warehouse.diff(ds.id, ds.columns.map((c) => ({ name: c.name, type: c.type })), ds.columns.filter((c) => c.key).map((c) => c.name), from, to, { limit });
+      await cliAudit(p, 'warehouse.diff', `dataset:${ds.id}`, { from, to });
+      process.stdout.write(JSON.stringify({ dataset: slug, from, to, ...d }) + '\n');
+    });
+  });
+
 const audit = program.command('audit').description('Nhật ký kiểm toán / audit log');
 audit.command('verify').description('Kiểm tra chuỗi băm / verify the hash chain; exit 1 naming the first broken row').action(async () => {
   await withPlatform(async (p) => {

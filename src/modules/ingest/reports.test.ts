@@ -234,6 +234,16 @@ describe('provincial reports through the CLI (pglite data directory)', () => {
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual([JSON.parse(second.stdout).version, JSON.parse(second.stdout).sheet, JSON.parse(second.stdout).rowsLoaded], [4, 'Dân số', 3]);
 
+    // Version 1 against version 4: Quy Nhơn's figures changed (no key: a removed and an added row), Quy Nhơn Tây left, Bồng Sơn joined.
+    const diff = await cli(['diff', 'dan-so-cli', '--from', '1', '--to', '4']);
+    assert.equal(diff.code, 0, diff.stderr);
+    const d = JSON.parse(diff.stdout);
+    assert.deepEqual([d.from, d.to, d.counts], [1, 4, { added: 2, removed: 2, changed: 0 }]);
+    const names = (rows: Record<string, unknown>[]) => rows.map((r) => Object.values(r).find((v) => typeof v === 'string' && /Quy|Bồng/.test(v))).sort();
+    assert.deepEqual(names(d.added), ['Bồng Sơn', 'Quy Nhơn']);
+    assert.deepEqual(names(d.removed), ['Quy Nhơn', 'Quy Nhơn Tây']);
+    assert.equal((await cli(['diff', 'dan-so-cli', '--from', '9'])).code, 1, 'a version that does not exist exits 1');
+
     const rows = await cli(['rows', 'dan-so-cli', '--version', '1', '--limit', '2']);
     assert.equal(rows.code, 0, rows.stderr);
     const out = rows.stdout.trim().split('\n');
