@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumPath, browserMissing, launchBrowser, startBrowserServer, recordRequests, assertAllLocal, watchPage, screenshot, type BrowserServer } from './support.js';
+import { chromiumPath, browserMissing, launchBrowser, login, sidewaysOverflow, startBrowserServer, recordRequests, assertAllLocal, watchPage, screenshot, type BrowserServer } from './support.js';
 import { unicodeToTcvn3 } from '../../src/modules/ingest/parse/index.js';
 
 /** A small report as a commune office would send it: Vietnamese headers, names and 1.234.567-style numbers. */
@@ -71,14 +71,6 @@ async function tcvn3Report(rows: Commune[]): Promise<Buffer> {
 
 const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-async function login(page: Page, server: BrowserServer): Promise<void> {
-  await page.goto(`${server.baseUrl}/login`);
-  await page.getByLabel('Tên đăng nhập').fill(server.adminUser);
-  await page.getByLabel('Mật khẩu').fill(server.adminPassword);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.getByTestId('user-name').waitFor();
-}
-
 /** Chooses a file in the wizard as the steward would with the "Chọn tệp…" button. */
 async function chooseFile(page: Page, name: string, content: string): Promise<void> {
   await page.getByTestId('file-input').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(content, 'utf8') });
@@ -110,7 +102,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     const page = await context.newPage();
     const problems = watchPage(page);
 
-    await login(page, server);
+    await login(page, server.baseUrl, server.adminUser, server.adminPassword);
     const nav = page.getByRole('navigation', { name: 'Điều hướng chính' });
     await nav.getByRole('link', { name: 'Dữ liệu', exact: true }).click();
     await page.getByRole('heading', { name: 'Danh mục dữ liệu', level: 1 }).waitFor();
@@ -230,23 +222,18 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     const page = await context.newPage();
     const problems = watchPage(page);
 
-    await login(page, server);
+    await login(page, server.baseUrl, server.adminUser, server.adminPassword);
     await page.goto(`${server.baseUrl}/data`);
     await page.getByLabel('Tìm tập dữ liệu').fill('san luong cong nghiep');
     await page.getByTestId('catalogue-results').locator('article', { hasText: 'Sản lượng' }).first().waitFor({ timeout: 45_000 });
     await screenshot(page, 'data-phone-vi-catalogue');
 
     // The page never scrolls sideways on a phone; wide tables scroll inside their own frame.
-    const overflow = async () =>
-      page.evaluate(() => {
-        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-        return root.scrollWidth - root.clientWidth;
-      });
-    assert.ok((await overflow()) <= 1, 'catalogue fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'catalogue fits the phone width');
 
     await page.goto(`${server.baseUrl}/data/datasets/${DATASET_SLUG}`);
     await page.getByTestId('rows-table').waitFor({ timeout: 45_000 });
-    assert.ok((await overflow()) <= 1, 'dataset page fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'dataset page fits the phone width');
     await screenshot(page, 'data-phone-vi-dataset');
 
     await page.goto(`${server.baseUrl}/data/upload/${DATASET_SLUG}`);
@@ -257,7 +244,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     await page.getByTestId('preview-table').waitFor();
     await page.getByRole('button', { name: 'Tiếp tục' }).tap();
     await page.getByTestId('mapping-table').waitFor();
-    assert.ok((await overflow()) <= 1, 'mapping screen fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'mapping screen fits the phone width');
     await screenshot(page, 'data-phone-vi-mapping');
 
     await page.getByRole('button', { name: 'English' }).tap();
@@ -266,14 +253,14 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     await page.getByRole('button', { name: 'Validate and load' }).tap();
     await page.getByTestId('ingest-status').waitFor({ timeout: 60_000 });
     assert.equal((await page.getByTestId('ingest-status').innerText()).trim(), 'Loaded as version 2');
-    assert.ok((await overflow()) <= 1, 'result fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'result fits the phone width');
     await screenshot(page, 'data-phone-en-result');
 
     // Two versions now: the dataset page compares them (the same file loaded twice: nothing changed).
     await page.getByTestId('open-dataset').tap();
     await page.getByRole('button', { name: 'Compare' }).tap();
     await page.getByTestId('diff-result').getByText('0 rows added, 0 removed, 0 changed.').waitFor({ timeout: 45_000 });
-    assert.ok((await overflow()) <= 1, 'dataset page with a diff fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'dataset page with a diff fits the phone width');
     await screenshot(page, 'data-phone-en-dataset-diff');
 
     await page.goto(`${server.baseUrl}/data`);
@@ -292,7 +279,7 @@ describe('data warehouse pages in a browser', { skip: browserMissing ? `Chromium
     const requests = recordRequests(context);
     const page = await context.newPage();
     const problems = watchPage(page);
-    await login(page, server);
+    await login(page, server.baseUrl, server.adminUser, server.adminPassword);
 
     const upload = async (name: string, rows: Commune[]) => {
       await page.getByTestId('file-input').setInputFiles({ name, mimeType: XLSX_MIME, buffer: await tcvn3Report(rows) });

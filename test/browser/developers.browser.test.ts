@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumPath, browserMissing, launchBrowser, recordRequests, assertAllLocal, watchPage, screenshot, startTestServer, type TestServer } from './support.js';
+import { chromiumPath, browserMissing, launchBrowser, recordRequests, sidewaysOverflow, assertAllLocal, watchPage, screenshot, startTestServer, type TestServer } from './support.js';
 
 /** An editor approves every submitted application (in-process); answers their names. */
 async function approveApps(server: TestServer): Promise<string[]> {
@@ -26,13 +26,6 @@ async function approveApps(server: TestServer): Promise<string[]> {
 }
 
 /** The page never scrolls sideways on a phone. */
-async function overflow(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-    return root.scrollWidth - root.clientWidth;
-  });
-}
-
 /** A CKAN call from inside the page, with the key as CKAN clients send it. */
 async function ckanWithKey(page: Page, key: string): Promise<{ status: number; success: boolean; type: string | null; count: number | null }> {
   return page.evaluate(async (k) => {
@@ -201,7 +194,7 @@ describe('open data developer page in a browser', { skip: browserMissing ? `Chro
 
     await page.goto(`${server.baseUrl}/open-data/developers`);
     await page.getByTestId('how-search').waitFor({ timeout: 45_000 });
-    assert.ok((await overflow(page)) <= 1, 'the page fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'the page fits the phone width');
     await screenshot(page, 'developers-phone-vi-page');
 
     await page.getByLabel('Tên bạn hoặc tên ứng dụng').fill('Ứng dụng điện thoại');
@@ -209,12 +202,12 @@ describe('open data developer page in a browser', { skip: browserMissing ? `Chro
     await page.getByRole('button', { name: 'Lấy khóa' }).tap();
     await page.getByTestId('new-key').waitFor({ timeout: 45_000 });
     const key = await page.getByTestId('new-key-value').inputValue();
-    assert.ok((await overflow(page)) <= 1, 'the new key fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'the new key fits the phone width');
     await screenshot(page, 'developers-phone-vi-new-key', false);
     await page.getByTestId('my-key-input').fill(key);
     await page.getByRole('button', { name: 'Kiểm tra' }).tap();
     await page.getByTestId('my-key').waitFor({ timeout: 45_000 });
-    assert.ok((await overflow(page)) <= 1, 'the key view fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'the key view fits the phone width');
     await page.getByRole('button', { name: 'Thu hồi khóa' }).tap();
     await page.getByRole('button', { name: 'Xác nhận thu hồi' }).tap();
     await page.getByTestId('revoked-now').waitFor({ timeout: 45_000 });
@@ -224,7 +217,7 @@ describe('open data developer page in a browser', { skip: browserMissing ? `Chro
 
     await page.getByRole('button', { name: 'English' }).tap();
     await page.getByRole('heading', { name: 'Developers', level: 1 }).waitFor();
-    assert.ok((await overflow(page)) <= 1, 'the page fits the phone width in English');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'the page fits the phone width in English');
     await screenshot(page, 'developers-phone-en-page');
 
     assert.deepEqual(problems, []);

@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumPath, browserMissing, launchBrowser, startBrowserServer, recordRequests, assertAllLocal, watchPage, screenshot, type BrowserServer } from './support.js';
+import { chromiumPath, browserMissing, launchBrowser, login, sidewaysOverflow, startBrowserServer, recordRequests, assertAllLocal, watchPage, screenshot, type BrowserServer } from './support.js';
 
 /** A household register as Sở NN&MT keeps it: commune codes, and three personal-data columns. */
 const CSV = [
@@ -107,24 +107,9 @@ async function buildWorld(server: BrowserServer): Promise<World> {
   return { admin, servicePath: service.path };
 }
 
-async function login(page: Page, server: BrowserServer, username: string): Promise<void> {
-  await page.goto(`${server.baseUrl}/login`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.getByTestId('user-name').waitFor();
-}
-
 async function logout(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Đăng xuất' }).click();
   await page.getByRole('banner').getByRole('link', { name: 'Đăng nhập' }).waitFor();
-}
-
-async function noSidewaysScroll(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-    return root.scrollWidth - root.clientWidth;
-  });
 }
 
 describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found at ${chromiumPath}` : false }, () => {
@@ -151,7 +136,7 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     const problems = watchPage(page);
 
     // --- Sở Y tế: issue a key for its system (shown once), find the service, request access.
-    await login(page, server, CONSUMER.username);
+    await login(page, server.baseUrl, CONSUMER.username, PASSWORD);
     await page.getByRole('navigation', { name: 'Điều hướng chính' }).getByRole('link', { name: 'Chia sẻ (LDOP)' }).click();
     await page.getByRole('heading', { name: 'Dịch vụ', level: 1 }).waitFor();
     const sections = page.getByRole('navigation', { name: 'Các mục của nền tảng chia sẻ dữ liệu' });
@@ -205,7 +190,7 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     await logout(page);
 
     // --- Sở NN&MT: the bell shows the request; approve dropping CCCD and masking name and phone.
-    await login(page, server, PROVIDER.username);
+    await login(page, server.baseUrl, PROVIDER.username, PASSWORD);
     const count = page.getByTestId('notifications-count');
     await count.waitFor({ timeout: 45_000 });
     assert.equal((await count.innerText()).trim(), '1');
@@ -255,7 +240,7 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     for (const who of ['provider', 'consumer'] as const) {
       if (who === 'consumer') {
         await logout(page);
-        await login(page, server, CONSUMER.username);
+        await login(page, server.baseUrl, CONSUMER.username, PASSWORD);
       }
       await page.goto(`${server.baseUrl}/ldop/log`);
       const row = page.locator(`[data-testid=exchanges] tr[data-exchange="${messageId}"]`);
@@ -290,10 +275,10 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     const page = await context.newPage();
     const problems = watchPage(page);
 
-    await login(page, server, CONSUMER.username);
+    await login(page, server.baseUrl, CONSUMER.username, PASSWORD);
     await page.goto(`${server.baseUrl}/ldop`);
     await page.getByTestId('service-results').waitFor({ timeout: 45_000 });
-    assert.ok((await noSidewaysScroll(page)) <= 1, 'services fit the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'services fit the phone width');
     await screenshot(page, 'ldop-phone-vi-services', false);
 
     await page.goto(`${server.baseUrl}/ldop/agreements`);
@@ -303,17 +288,17 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
 
     await page.goto(`${server.baseUrl}${agreementUrl}`);
     await page.getByTestId('agreement-history').waitFor({ timeout: 45_000 });
-    assert.ok((await noSidewaysScroll(page)) <= 1, 'the agreement fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'the agreement fits the phone width');
     await screenshot(page, 'ldop-phone-vi-agreement');
 
     await page.goto(`${server.baseUrl}/ldop/systems`);
     await page.getByTestId('keys-table').waitFor({ timeout: 45_000 });
-    assert.ok((await noSidewaysScroll(page)) <= 1, 'systems fit the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'systems fit the phone width');
     await screenshot(page, 'ldop-phone-vi-systems');
 
     await page.goto(`${server.baseUrl}/ldop/log`);
     await page.getByTestId('exchanges').waitFor({ timeout: 45_000 });
-    assert.ok((await noSidewaysScroll(page)) <= 1, 'the log fits the phone width (its table scrolls in its frame)');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'the log fits the phone width (its table scrolls in its frame)');
     await screenshot(page, 'ldop-phone-vi-log');
 
     await page.getByRole('button', { name: 'English' }).tap();
@@ -321,7 +306,7 @@ describe('LDOP pages in a browser', { skip: browserMissing ? `Chromium not found
     await screenshot(page, 'ldop-phone-en-log');
     await page.getByTestId('notifications-bell').tap();
     await page.getByTestId('notifications-panel').waitFor();
-    assert.ok((await noSidewaysScroll(page)) <= 1, 'the notifications panel fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'the notifications panel fits the phone width');
     await screenshot(page, 'ldop-phone-en-notifications', false);
     await page.getByRole('button', { name: 'Tiếng Việt' }).tap();
 

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumPath, browserMissing, launchBrowser, startBrowserServer, recordRequests, assertAllLocal, watchPage, screenshot, type BrowserServer } from './support.js';
+import { chromiumPath, browserMissing, launchBrowser, sidewaysOverflow, startBrowserServer, recordRequests, assertAllLocal, watchPage, screenshot, type BrowserServer } from './support.js';
 
 /** Creates a dataset loaded through the ingest service but never proposed for publication (in-process only). */
 async function createUnpublished(server: BrowserServer, slug: string): Promise<void> {
@@ -34,13 +34,6 @@ const TOURISM_TITLE = 'Cơ sở lưu trú và lượt khách du lịch theo xã/
 const HIDDEN_SLUG = 'du-lich-chua-cong-bo';
 
 /** The page never scrolls sideways on a phone; wide tables scroll inside their own frame. */
-async function overflow(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-    return root.scrollWidth - root.clientWidth;
-  });
-}
-
 async function waitMap(page: Page): Promise<void> {
   await page.locator('[data-testid=commune-map][data-loaded=true]').waitFor({ state: 'attached', timeout: 90_000 });
 }
@@ -184,24 +177,24 @@ describe('open data portal in a browser', { skip: browserMissing ? `Chromium not
 
     await page.goto(`${server.baseUrl}/open-data`);
     await page.getByTestId('kpi').waitFor({ timeout: 45_000 });
-    assert.ok((await overflow(page)) <= 1, 'home fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'home fits the phone width');
     await screenshot(page, 'portal-phone-vi-home');
 
     await page.goto(`${server.baseUrl}/open-data/search?q=du%20lich`);
     await page.getByTestId('portal-results').waitFor({ timeout: 45_000 });
-    assert.ok((await overflow(page)) <= 1, 'search fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'search fits the phone width');
     await screenshot(page, 'portal-phone-vi-search');
 
     await page.goto(`${server.baseUrl}/open-data/datasets/${TOURISM_SLUG}`);
     await page.getByTestId('preview-table').waitFor({ timeout: 45_000 });
     await page.getByTestId('portal-chart').locator('svg').waitFor({ timeout: 45_000 });
     await waitMap(page);
-    assert.ok((await overflow(page)) <= 1, 'dataset page fits the phone width');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'dataset page fits the phone width');
     await screenshot(page, 'portal-phone-vi-dataset');
 
     await page.getByRole('button', { name: 'English' }).tap();
     await page.getByText('Data preview').waitFor();
-    assert.ok((await overflow(page)) <= 1, 'dataset page fits the phone width in English');
+    assert.ok((await sidewaysOverflow(page)) <= 1, 'dataset page fits the phone width in English');
     await screenshot(page, 'portal-phone-en-dataset');
     await page.goto(`${server.baseUrl}/open-data`);
     await page.getByTestId('kpi').waitFor({ timeout: 45_000 });

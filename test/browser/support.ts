@@ -178,6 +178,14 @@ export async function startBrowserServer(opts: { adminPassword: string; env?: Re
   return { ...server, adminUser: server.platform.config.adminUser, adminPassword: opts.adminPassword };
 }
 
+/** How many pixels the page is wider than the viewport (a phone page must not scroll sideways: ≤ 1). */
+export async function sidewaysOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
+}
+
 /** Signs in through the login page, as a person would, and waits for the account name in the header. */
 export async function login(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/login`);
