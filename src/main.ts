@@ -195,11 +195,14 @@ program.command('ingest <file>')
   .addOption(new Option('--mode <mode>', 'cách nạp / load mode').choices(['replace', 'append', 'upsert']).default('replace'))
   .option('--valid-rows-only', 'chỉ nạp các dòng hợp lệ / load only the valid rows')
   .option('--sheet <name>', 'trang tính Excel / XLSX sheet name')
-  .action(async (file: string, o: { dataset: string; create?: boolean; mode: 'replace' | 'append' | 'upsert'; validRowsOnly?: boolean; sheet?: string }) => {
+  .option('--title <text>', 'tên tập dữ liệu tạo mới (với --create) / title of the created dataset (with --create)')
+  .option('--key <header>', 'cột của tệp làm khóa của lược đồ tạo mới, lặp lại được / a file column keying the created schema; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+  .action(async (file: string, o: { dataset: string; create?: boolean; mode: 'replace' | 'append' | 'upsert'; validRowsOnly?: boolean; sheet?: string; title?: string; key: string[] }) => {
     await withPlatform(async (p) => {
       const upload = await p.ingest.upload(CLI, createReadStream(file), { filename: path.basename(file), contentType: null });
       const r = await p.ingest.ingest(CLI, {
         dataset: o.dataset, uploadId: upload.id, mode: o.mode, validRowsOnly: !!o.validRowsOnly, create: !!o.create, ...(o.sheet ? { sheet: o.sheet } : {}),
+        ...(o.title ? { title: o.title } : {}), ...(o.key.length ? { keys: o.key } : {}),
       });
       await cliAudit(p, 'ingest.run', `dataset:${r.datasetId}`, { runId: r.runId, status: r.status, version: r.version, sha256: upload.sha256 });
       const q = r.quality;

@@ -180,6 +180,41 @@ for (const engine of engines()) {
       const r = await p.app.inject({ method: 'POST', url: '/api/uploads?filename=a.csv', headers: { cookie: v.cookie, 'x-csrf-token': v.csrf, 'content-type': 'text/csv' }, payload: 'a\n1\n' });
       assert.equal(r.statusCode, 403);
     });
+
+    test('keys chosen at creation key the inferred schema: a repeated key is refused, and a later version diffs changed rows by key', async () => {
+      const csv = (rows: string[]) => Buffer.from(['Mã xã;Tên xã;Dân số', ...rows].join('\r\n'), 'utf8');
+      const v1 = await upload('khoa.csv', csv(['21553;Quy Nhơn Bắc;45.678', '21583;Quy Nhơn;1.234', '21589;Quy Nhơn Tây;23.456']));
+      const unknown = await ingest({ dataset: 'dan-so-khoa', uploadId: v1.id, mode: 'replace', validRowsOnly: false, create: true, keys: ['Mã huyện'] });
+      assert.equal(unknown.statusCode, 400, unknown.body);
+      assert.match(unknown.json().detail, /Cột khóa “Mã huyện” không có trong tệp/);
+      await assert.rejects(p.catalog.getDataset(SYSTEM, 'dan-so-khoa'), 'nothing is created for a refused key');
+
+      const first = await ingest({ dataset: 'dan-so-khoa', uploadId: v1.id, mode: 'replace', validRowsOnly: false, create: true, keys: ['Mã xã'] });
+      assert.equal(first.statusCode, 201, first.body);
+      assert.equal(first.json().version, 1);
+      const ds = await p.catalog.getDataset(SYSTEM, 'dan-so-khoa');
+      assert.deepEqual(ds.columns.filter((c) => c.key).map((c) => [c.title, c.required]), [['Mã xã', true]]);
+
+      const twice = await upload('trung.csv', csv(['21553;Quy Nhơn Bắc;1', '21553;Quy Nhơn Bắc;2']));
+      const refused = (await ingest({ dataset: 'dan-so-khoa', uploadId: twice.id, mode: 'replace', validRowsOnly: false })).json();
+      assert.equal(refused.status, 'rejected');
+      assert.match(refused.rejects[0].vi, /Trùng khóa với dòng 2/);
+
+      // The same command again (a script re-running --create --key) is fine; other keys are not.
+      const v2 = await upload('khoa-2.csv', csv(['21553;Quy Nhơn Bắc;45.678', '21583;Quy Nhơn;1.300', '21640;Bồng Sơn;15.000']));
+      const again = await ingest({ dataset: 'dan-so-khoa', uploadId: v2.id, mode: 'replace', validRowsOnly: false, create: true, keys: ['Mã xã'] });
+      assert.equal(again.statusCode, 201, again.body);
+      assert.equal(again.json().version, 2);
+      const other = await ingest({ dataset: 'dan-so-khoa', uploadId: v2.id, mode: 'replace', validRowsOnly: false, keys: ['Tên xã'] });
+      assert.equal(other.statusCode, 400, other.body);
+      assert.equal(other.json().code, 'VALIDATION_FAILED');
+
+      const diff = await p.app.inject({ url: '/api/datasets/dan-so-khoa/diff?from=1&to=2', headers: auth });
+      assert.equal(diff.statusCode, 200, diff.body);
+      const d = diff.json();
+      assert.deepEqual(d.counts, { added: 1, removed: 1, changed: 1 });
+      assert.deepEqual([d.changed[0].before.dan_so, d.changed[0].after.dan_so], [1234, 1300]);
+    });
   });
 }
 

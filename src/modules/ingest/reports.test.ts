@@ -207,7 +207,7 @@ describe('provincial reports through the CLI (pglite data directory)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('provdata ingest --create prints the JSON summary; --mode append, --valid-rows-only, --sheet and rows --version --limit work from a script', { timeout: 240_000 }, async () => {
-    const created = await cli(['ingest', file('bao-cao.xlsx', await provincialReport(V1)), '--dataset', 'dan-so-cli', '--create']);
+    const created = await cli(['ingest', file('bao-cao.xlsx', await provincialReport(V1)), '--dataset', 'dan-so-cli', '--create', '--key', 'Mã xã', '--title', 'Dân số theo xã (CLI)']);
     assert.equal(created.code, 0, created.stderr);
     const lines = created.stdout.trim().split('\n');
     assert.equal(lines.length, 1, created.stdout);
@@ -234,14 +234,16 @@ describe('provincial reports through the CLI (pglite data directory)', () => {
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual([JSON.parse(second.stdout).version, JSON.parse(second.stdout).sheet, JSON.parse(second.stdout).rowsLoaded], [4, 'Dân số', 3]);
 
-    // Version 1 against version 4: Quy Nhơn's figures changed (no key: a removed and an added row), Quy Nhơn Tây left, Bồng Sơn joined.
+    // Version 1 against version 4, by the key chosen at creation: Quy Nhơn's figures changed, Quy Nhơn Tây left, Bồng Sơn joined.
     const diff = await cli(['diff', 'dan-so-cli', '--from', '1', '--to', '4']);
     assert.equal(diff.code, 0, diff.stderr);
     const d = JSON.parse(diff.stdout);
-    assert.deepEqual([d.from, d.to, d.counts], [1, 4, { added: 2, removed: 2, changed: 0 }]);
+    assert.deepEqual([d.from, d.to, d.counts], [1, 4, { added: 1, removed: 1, changed: 1 }]);
     const names = (rows: Record<string, unknown>[]) => rows.map((r) => Object.values(r).find((v) => typeof v === 'string' && /Quy|Bồng/.test(v))).sort();
-    assert.deepEqual(names(d.added), ['Bồng Sơn', 'Quy Nhơn']);
-    assert.deepEqual(names(d.removed), ['Quy Nhơn', 'Quy Nhơn Tây']);
+    assert.deepEqual(names(d.added), ['Bồng Sơn']);
+    assert.deepEqual(names(d.removed), ['Quy Nhơn Tây']);
+    assert.deepEqual([d.changed[0].key, names([d.changed[0].before]), names([d.changed[0].after])], [{ ma_xa: '21583' }, ['Quy Nhơn'], ['Quy Nhơn']]);
+    assert.notDeepEqual(d.changed[0].before, d.changed[0].after);
     assert.equal((await cli(['diff', 'dan-so-cli', '--from', '9'])).code, 1, 'a version that does not exist exits 1');
 
     const rows = await cli(['rows', 'dan-so-cli', '--version', '1', '--limit', '2']);

@@ -35,6 +35,10 @@ export const IngestBody = Type.Object(
     mapping: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Union([Type.Null(), Type.String({ maxLength: 500 })]))),
     create: Type.Optional(Type.Boolean()),
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'Tên tập dữ liệu mới (với create) / title of a created dataset' })),
+    keys: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), {
+      maxItems: 10, uniqueItems: true,
+      description: 'Tiêu đề các cột trong tệp làm khóa của lược đồ được suy ra (với create) / file headers that key the inferred schema (with create)',
+    })),
   },
   { additionalProperties: false },
 );

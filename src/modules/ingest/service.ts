@@ -37,6 +37,12 @@ export interface IngestRequest {
   create?: boolean;
   /** Title of a dataset created with `create` (default: the file name). */
   title?: string;
+  /**
+   * File headers whose columns are the key of the schema this run infers (with `create`, or for a
+   * catalogue entry without a schema yet): required, unique, and what "changed" rows of a diff and
+   * upsert match on. Refused when the dataset already has a schema.
+   */
+  keys?: string[];
 }
 
 export interface IngestSummary {
@@ -250,15 +256,21 @@ export class IngestService {
       dataset = await catalog.getDataset(actor, req.dataset);
     } catch (e) {
       if (!(req.create && e instanceof AppError && e.code === 'NOT_FOUND')) throw e;
-      const columns = await this.inferSchema(first, sample);
+      const columns = withKeys(await this.inferSchema(first, sample), req.keys);
       dataset = await catalog.createDataset(actor, {
         slug: req.dataset, title: req.title?.normalize('NFC') || upload.filename.replace(/\.[a-z0-9]+$/i, ''), publisherOrgId: actor.orgId ?? 'so-khcn', columns,
       });
     }
     authorize(actor, 'data:write', { orgId: dataset.publisherOrgId });
     if (!dataset.columns.length) {
-      const columns = await this.inferSchema(first, sample);
+      const columns = withKeys(await this.inferSchema(first, sample), req.keys);
       dataset = await catalog.setSchema(actor, dataset.id, columns);
+    } else if (req.keys?.length && !sameKeys(dataset.columns, req.keys)) {
+      // The same keys again are fine: a script re-running its `--create --key …` after a refused first load.
+      throw invalid(
+        { vi: `Tập dữ liệu ${dataset.slug} đã có lược đồ: đổi cột khóa trên trang tập dữ liệu, không phải khi nạp`, en: `Dataset ${dataset.slug} already has a schema: change its key columns on the dataset page, not at load time` },
+        [{ field: 'keys', message: 'the dataset already has a schema' }],
+      );
     }
     const keyColumns = dataset.columns.filter((c) => c.key).map((c) => c.name);
     if (req.mode === 'upsert' && keyColumns.length === 0) {
@@ -457,4 +469,26 @@ function csvCell(v: unknown): string {
   // A cell starting with = + - @ would run as a formula in Excel (CSV injection): neutralise it.
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * The inferred columns with those fed by `keys` (file headers) made the key: required too, as the
+ * catalogue wants of key columns. @throws AppError VALIDATION_FAILED for a header the file lacks.
+ */
+function withKeys(columns: ColumnSpec[], keys: readonly string[] | undefined): ColumnSpec[] {
+  if (!keys?.length) return columns;
+  const wanted = new Set(keys.map((k) => k.normalize('NFC').trim()));
+  for (const k of wanted) {
+    if (!columns.some((c) => c.title === k)) {
+      throw invalid({ vi: `Cột khóa “${k}” không có trong tệp`, en: `Key column "${k}" is not in the file` }, [{ field: 'keys', message: 'unknown header' }]);
+    }
+  }
+  return columns.map((c) => (wanted.has(c.title) ? { ...c, key: true, required: true } : c));
+}
+
+/** Whether `keys` (file headers) name exactly the key columns the schema has. */
+function sameKeys(columns: readonly ColumnSpec[], keys: readonly string[]): boolean {
+  const have = columns.filter((c) => c.key).map((c) => c.title).sort();
+  const asked = [...new Set(keys.map((k) => k.normalize('NFC').trim()))].sort();
+  return have.length === asked.length && have.every((t, i) => t === asked[i]);
 }

@@ -332,6 +332,8 @@ export interface IngestRequest {
   create?: boolean;
   /** Title of the dataset `create` makes (the server's default is the file name). */
   title?: string;
+  /** File headers that key a schema the server infers from the file. */
+  keys?: string[];
 }
 
 /** Validates and loads an upload; a refused load is an answer (status 'rejected'), not an error. */

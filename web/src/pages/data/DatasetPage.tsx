@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { createContext, useContext, useEffect, useId, useState } from 'react';
 import { ClassTags, LoadView, QualityBadges } from '../../components/DataParts.tsx';
 import { PublishPanel } from '../../components/PublishPanel.tsx';
 import {
@@ -18,6 +18,16 @@ import { ROUTE_PATHS, onLinkClick, uploadPath } from '../../router.ts';
 import { Pager } from './CataloguePage.tsx';
 
 const ROWS_PAGE = 20;
+
+/** Column name → its title, for the diff tables (which carry names, as the API returns them). */
+const ColumnTitles = createContext<ReadonlyMap<string, string>>(new Map());
+
+/** How a diff table heads a column: its title, the source line in words, else its name. */
+function useColumnLabel(): (name: string) => string {
+  const titles = useContext(ColumnTitles);
+  const { t } = useI18n();
+  return (name) => titles.get(name) ?? (name === '_line' ? t('ds.sourceLine') : name);
+}
 
 const typeKey = (type: string) => `type.${type}` as MessageKey;
 const freqKey = (f: string) => `freq.${f}` as MessageKey;
@@ -197,7 +207,13 @@ function DatasetView({ dataset: d }: { dataset: Dataset }) {
         )}
       </section>
 
-      {hasVersions ? <VersionSections slug={d.slug} latest={d.latestVersion} /> : <p className="muted">{t('ds.noVersions')}</p>}
+      {hasVersions ? (
+        <ColumnTitles.Provider value={new Map(d.columns.map((c) => [c.name, c.title]))}>
+          <VersionSections slug={d.slug} latest={d.latestVersion} />
+        </ColumnTitles.Provider>
+      ) : (
+        <p className="muted">{t('ds.noVersions')}</p>
+      )}
       {hasVersions && <PublishPanel dataset={d} />}
     </article>
   );
@@ -341,6 +357,7 @@ const asRow = (v: unknown): Record<string, unknown> => (typeof v === 'object' &&
 function ChangedTable({ changed }: { changed: unknown[] }) {
   const { t } = useI18n();
   const cell = useCell();
+  const label = useColumnLabel();
   const caption = t('ds.diffChanged');
   return (
     <div className="table-wrap" tabIndex={0} role="region" aria-label={caption}>
@@ -368,7 +385,7 @@ function ChangedTable({ changed }: { changed: unknown[] }) {
                 <td>
                   {fields.map((k) => (
                     <span key={k} className="change">
-                      <code>{k}</code>: <del>{cell(before[k])}</del> → <ins>{cell(after[k])}</ins>{' '}
+                      {label(k)}: <del>{cell(before[k])}</del> → <ins>{cell(after[k])}</ins>{' '}
                     </span>
                   ))}
                 </td>
@@ -384,6 +401,7 @@ function ChangedTable({ changed }: { changed: unknown[] }) {
 /** A small table of loose rows (diffs): columns are the union of their keys, system columns last. */
 function RowTable({ caption, rows, className }: { caption: string; rows: Record<string, unknown>[]; className?: string }) {
   const cell = useCell();
+  const label = useColumnLabel();
   const shown = rows.slice(0, 50);
   const columns = [...new Set(shown.flatMap((r) => Object.keys(r)))];
   return (
@@ -394,7 +412,7 @@ function RowTable({ caption, rows, className }: { caption: string; rows: Record<
           <tr>
             {columns.map((c) => (
               <th key={c} scope="col">
-                {c}
+                {label(c)}
               </th>
             ))}
           </tr>

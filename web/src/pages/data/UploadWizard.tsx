@@ -96,6 +96,8 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
   const [sheet, setSheet] = useState<string | null>(null);
   const [target, setTarget] = useState<Target>(fixedSlug ? { kind: 'existing', slug: fixedSlug } : { kind: 'new', slug: '', title: '' });
   const [overrides, setOverrides] = useState<Record<string, string>>({});
+  /** File headers chosen as the key of a schema inferred from the file (a new dataset). */
+  const [keys, setKeys] = useState<ReadonlySet<string>>(new Set());
   const [mode, setMode] = useState<LoadMode>('replace');
   const [validOnly, setValidOnly] = useState(false);
   const [run, setRun] = useState<RunState>({ status: 'idle' });
@@ -140,6 +142,7 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
     handleRef.current?.cancel();
     setSheet(null);
     setOverrides({});
+    setKeys(new Set());
     setRun({ status: 'idle' });
     if (!fixedSlug) setTarget({ kind: 'new', slug: slugFromFilename(file.name), title: file.name.replace(/\.[a-z0-9]+$/i, '') });
     setUpload({ status: 'uploading', file, loaded: 0, total: file.size });
@@ -209,6 +212,8 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
         ...(mapping ? { mapping } : {}),
         // The dataset is created with the steward's title even when this first load is refused.
         ...(target.kind === 'new' ? { create: true, title: target.title.trim() } : {}),
+        // Keys chosen for a schema the server infers from this file (a new dataset, or one without columns).
+        ...((!ds || ds.columns.length === 0) && keys.size ? { keys: [...keys] } : {}),
       });
       setRun({ status: 'done', summary });
       setStep('result');
@@ -225,6 +230,7 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
     setUpload({ status: 'idle' });
     setRun({ status: 'idle' });
     setOverrides({});
+    setKeys(new Set());
     setSheet(null);
     setFormError(null);
     setStep('file');
@@ -318,6 +324,7 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
                     // Another sheet has other headers: earlier mapping choices no longer apply.
                     setSheet(next);
                     setOverrides({});
+                    setKeys(new Set());
                   }}
                 />
               )}
@@ -348,6 +355,7 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
                 onTarget={(next) => {
                   setTarget(next);
                   setOverrides({});
+                  setKeys(new Set());
                 }}
                 choices={choices.state.status === 'ready' ? choices.state.value : []}
                 filename={upload.status === 'done' ? upload.file.name : ''}
@@ -359,6 +367,8 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
               datasetLoading={target.kind === 'existing' && !!target.slug && dataset.state.status === 'loading'}
               valueFor={(c) => valueFor(c, readyPreview)}
               onChange={(name, header) => setOverrides((o) => ({ ...o, [name]: header }))}
+              keys={keys}
+              onKey={(header, on) => setKeys((k) => (on ? new Set([...k, header]) : new Set([...k].filter((h) => h !== header))))}
             />
 
             <fieldset className="options">
@@ -593,12 +603,16 @@ function MappingTable({
   datasetLoading,
   valueFor,
   onChange,
+  keys,
+  onKey,
 }: {
   preview: Preview;
   dataset: Dataset | null;
   datasetLoading: boolean;
   valueFor: (c: ColumnSpec) => string;
   onChange: (name: string, header: string) => void;
+  keys: ReadonlySet<string>;
+  onKey: (header: string, on: boolean) => void;
 }) {
   const { t } = useI18n();
   const elementOf = new Map(preview.columns.map((c) => [c.header, c.element]));
@@ -613,6 +627,7 @@ function MappingTable({
       <section aria-labelledby="mapping-title">
         <h3 id="mapping-title">{t('up.mappingNew')}</h3>
         <p className="muted">{t('up.inferIntro')}</p>
+        <p className="muted">{t('up.keyIntro')}</p>
         <div className="table-wrap" tabIndex={0} role="region" aria-labelledby="mapping-title">
           <table className="table" data-testid="mapping-table">
             <thead>
@@ -620,6 +635,7 @@ function MappingTable({
                 <th scope="col">{t('up.fileColumn')}</th>
                 <th scope="col">{t('up.guessedType')}</th>
                 <th scope="col">{t('up.element')}</th>
+                <th scope="col">{t('up.keyColumn')}</th>
               </tr>
             </thead>
             <tbody>
@@ -628,6 +644,9 @@ function MappingTable({
                   <th scope="row">{c.header}</th>
                   <td>{t(typeKey(c.type))}</td>
                   <td>{c.element ? `${c.element.name} (${c.element.code})` : <span className="muted">{t('up.noElement')}</span>}</td>
+                  <td>
+                    <input type="checkbox" checked={keys.has(c.header)} onChange={(e) => onKey(c.header, e.target.checked)} aria-label={t('up.keyOf', { column: c.header })} />
+                  </td>
                 </tr>
               ))}
             </tbody>
