@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
-import { AuditLog } from './core/audit/index.js';
+import { AuditLog, auditCommits } from './core/audit/index.js';
 import type { Config } from './core/config/index.js';
 import { migrate, openDb, type Db, type MigrationReport, type MigrationSet } from './core/db/index.js';
 import { AppError } from './core/errors.js';
@@ -89,9 +89,12 @@ export interface BuildOptions {
 export async function buildApp(opts: BuildOptions): Promise<Platform> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = opts.db ?? (await openDb(config));
+  const opened = opts.db ?? (await openDb(config));
+  // The audit log writes through the database itself; everything else through the view whose
+  // transactions carry a write request's audit row (see auditCommits).
+  const audit = new AuditLog(opened);
+  const db = auditCommits(opened, audit);
   try {
-    const audit = new AuditLog(db);
     const metrics = new Metrics();
     const jobs = new JobQueue(db, logger.child({ component: 'jobs' }));
     const events = new EventBus(jobs);

@@ -29,10 +29,13 @@ interface AuditRow {
   details: Record<string, unknown> | null;
 }
 
-/** The audit row of a request. Audit is appended when the response ends, so wait for it briefly. */
+/**
+ * The response's audit row of a request (a write's commit record, written with its change, is not
+ * it). It is appended when the response ends, so wait for it briefly.
+ */
 async function auditRowOf(p: TestPlatform, requestId: string): Promise<AuditRow | undefined> {
   for (let i = 0; i < 100; i++) {
-    const r = await p.db.query<AuditRow>('SELECT * FROM audit_log WHERE request_id = $1', [requestId]);
+    const r = await p.db.query<AuditRow>("SELECT * FROM audit_log WHERE request_id = $1 AND (details->>'stage') IS DISTINCT FROM 'commit'", [requestId]);
     if (r.rows.length > 1) throw new Error(`${r.rows.length} audit rows for one request`);
     if (r.rows[0]) return r.rows[0];
     await new Promise((res) => setTimeout(res, 20));
@@ -77,6 +80,54 @@ for (const engine of engines()) {
         { actor: row.actor, actor_id: row.actor_id, org_id: row.org_id, action: row.action, resource: row.resource, outcome: row.outcome, status: row.status, client_ip: row.client_ip },
         { actor: 'admin', actor_id: adminId, org_id: 'so-khcn', action: 'POST /api/orgs', resource: '/api/orgs', outcome: 'success', status: 201, client_ip: '10.20.30.40' },
       );
+    });
+
+    test('a write commits its audit record in its own transaction: a single statement, a service transaction, and a read writes none', async () => {
+      const commitRows = async (requestId: string) =>
+        (await p.db.query<AuditRow>("SELECT * FROM audit_log WHERE request_id = $1 AND details->>'stage' = 'commit'", [requestId])).rows;
+      const headers = (id: string) => ({ cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'x-request-id': id });
+      // A single INSERT (organisation): made a transaction with the record.
+      const org = await p.app.inject({ method: 'POST', url: '/api/orgs', headers: headers('audit-commit-1'), payload: { id: 'so-ghi-nhat-ky', kind: 'agency', name: 'Sở Ghi nhật ký' } });
+      assert.equal(org.statusCode, 201, org.body);
+      // The record is there as soon as the response is: it was committed with the change.
+      const [one, ...more] = await commitRows('audit-commit-1');
+      assert.ok(one, 'no commit record');
+      assert.deepEqual(more, [], 'one record per request');
+      assert.deepEqual([one.action, one.outcome, one.status, one.actor_id], ['POST /api/orgs', 'success', null, adminId]);
+      // A service's transaction (a dataset with its schema).
+      const ds = await p.app.inject({ method: 'POST', url: '/api/catalog/datasets', headers: headers('audit-commit-2'), payload: { slug: 'nhat-ky-thu', title: 'Nhật ký thử', publisherOrgId: 'so-khcn' } });
+      assert.ok(ds.statusCode < 300, ds.body);
+      assert.equal((await commitRows('audit-commit-2')).length, 1);
+      // Reads write none.
+      await p.app.inject({ url: '/api/users?orgId=so-khcn', headers: headers('audit-commit-3') });
+      await settled(p);
+      assert.equal((await commitRows('audit-commit-3')).length, 0);
+      assert.equal((await p.audit.verify()).ok, true, 'the chain holds with the records interleaved');
+    });
+
+    test('when its audit record cannot be written, the change is rolled back: nothing is committed unaudited', async () => {
+      // Make the commit record fail (an auditor's storage problem), and only it.
+      await p.db.exec(`
+        CREATE FUNCTION audit_test_refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.details->>'stage' = 'commit' THEN RAISE EXCEPTION 'audit storage unavailable'; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER audit_test_refuse_commit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_test_refuse_commit();`);
+      try {
+        const r = await p.app.inject({
+          method: 'POST', url: '/api/orgs', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'x-request-id': 'audit-refused-1' },
+          payload: { id: 'so-khong-ghi', kind: 'agency', name: 'Sở Không ghi được' },
+        });
+        assert.equal(r.statusCode, 500, r.body);
+        assert.equal(r.headers['content-type'], 'application/problem+json; charset=utf-8');
+        assert.doesNotMatch(r.body, /audit storage unavailable|at .*\.ts/, 'no internals in the answer');
+        assert.equal((await p.db.query("SELECT 1 FROM organisations WHERE id = 'so-khong-ghi'")).rowCount, 0, 'the organisation was not created');
+        const row = await auditRowOf(p, 'audit-refused-1');
+        assert.deepEqual([row?.outcome, row?.status], ['error', 500], 'the failed request is still recorded');
+      } finally {
+        await p.db.exec('DROP TRIGGER audit_test_refuse_commit ON audit_log; DROP FUNCTION audit_test_refuse_commit()');
+      }
     });
 
     test('a read of a non-public route is recorded; a read of a public route is not', async () => {

@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import type { Db, Queryable } from '../db/index.js';
+import type { Db, Queryable, QueryResult, Row, Tx } from '../db/index.js';
 
 /** What happened, by whom, to what — one row of the security audit. */
 export interface AuditEntry {
@@ -145,3 +146,55 @@ export class AuditLog {
     return r.rows;
   }
 }
+
+/**
+ * A write request's commit record: appended by the first transaction that commits while the request
+ * runs, inside that transaction (see {@link auditCommits}); `committed` once it has.
+ */
+export interface PendingAudit {
+  entry: AuditEntry;
+  committed: boolean;
+}
+
+const pendingAudit = new AsyncLocalStorage<PendingAudit>();
+
+/** Runs `fn` — the rest of a write request — with its commit record pending. */
+export function withPendingAudit<T>(pending: PendingAudit, fn: () => T): T {
+  return pendingAudit.run(pending, fn);
+}
+
+/**
+ * The database as the services see it. While a write request runs, the first of its transactions to
+ * commit — or its first write statement sent on its own, which is made one — appends the request's
+ * commit record as its last statement, so a change is never committed
+ * without an audit row — not even when the process dies before the response, whose own row
+ * (server.ts, onResponse) is written after it. When the audit row cannot be written, the change is
+ * rolled back with it. Transactions outside a request (jobs, seeding, the CLI, which audits its
+ * commands itself) are left as they are. `audit` must use the unwrapped database.
+ */
+export function auditCommits(db: Db, audit: AuditLog): Db {
+  const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    const appended: { by: PendingAudit | null } = { by: null };
+    const result = await db.transaction(async (tx) => {
+      const value = await fn(tx);
+      const pending = pendingAudit.getStore();
+      if (pending && !pending.committed) {
+        await audit.append(pending.entry, tx);
+        appended.by = pending;
+      }
+      return value;
+    });
+    if (appended.by) appended.by.committed = true;
+    return result;
+  };
+  // A write statement sent on its own commits on its own: it becomes a transaction with the record.
+  const query = <T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> => {
+    const pending = pendingAudit.getStore();
+    if (!pending || pending.committed || !WRITE_STATEMENT.test(sql)) return db.query<T>(sql, params);
+    return transaction((tx) => tx.query<T>(sql, params));
+  };
+  return { ...db, query, transaction };
+}
+
+/** A statement that may change rows (a CTE may precede it). A false positive costs one extra transaction. */
+const WRITE_STATEMENT = /^\s*(?:WITH\b[\s\S]*?\b)?(?:INSERT|UPDATE|DELETE|MERGE)\b/i;

@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { ANONYMOUS, authorize, type Permission, type Principal, type PrincipalResolver } from '../auth/index.js';
-import type { AuditLog } from '../audit/index.js';
+import { withPendingAudit, type AuditEntry, type AuditLog, type PendingAudit } from '../audit/index.js';
 import { AppError, invalid, unauthenticated } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { sendProblem } from './problem.js';
@@ -27,6 +27,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal;
+    /** A write's commit record, appended by the first transaction it commits (see auditCommits). */
+    auditPending?: PendingAudit;
   }
 }
 
@@ -225,7 +227,34 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
     if (where) throw invalid({ vi: `Ký tự NUL (\\u0000) không được phép trong ${where}`, en: `The NUL character (\\u0000) is not allowed in ${where}` }, [{ field: where, message: 'contains U+0000' }]);
   });
 
-  // Audit: every write, and every read of a non-public route, whatever its outcome.
+  /** The audit row of a request, but for its outcome. */
+  const auditEntry = (req: FastifyRequest, details: Record<string, unknown> | null): Omit<AuditEntry, 'outcome'> => {
+    const cfg = req.routeOptions.config;
+    const apiKey = req.principal.apiKeyId ? { apiKeyId: req.principal.apiKeyId } : null;
+    return {
+      actor: req.principal.username,
+      actorId: req.principal.id,
+      orgId: req.principal.orgId,
+      action: typeof cfg?.audit === 'string' ? cfg.audit : `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
+      resource: req.url.split('?')[0]!.slice(0, 500),
+      requestId: req.id,
+      clientIp: req.ip,
+      details: details || apiKey ? { ...apiKey, ...details } : null,
+    };
+  };
+
+  // Audit, part 1: a write that reaches its handler runs with a commit record pending. Its first
+  // transaction to commit appends it, in that transaction (auditCommits): the change and its audit row
+  // are committed together or not at all. The row has no status yet; the response's row (below) does.
+  // Callback style, so that the handler runs inside the context the record is kept in.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const cfg = req.routeOptions.config;
+    if (SAFE_METHODS.has(req.method) || cfg?.audit === false || !req.routeOptions.url) return done();
+    req.auditPending = { entry: { ...auditEntry(req, { stage: 'commit' }), outcome: 'success', status: null }, committed: false };
+    withPendingAudit(req.auditPending, done);
+  });
+
+  // Audit, part 2: every write, and every read of a non-public route, whatever its outcome.
   app.addHook('onResponse', async (req, reply) => {
     const cfg = req.routeOptions.config;
     metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
@@ -235,18 +264,7 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
     if (!write && req.principal.kind === 'anonymous') return; // refused before any data was read; not a read
     const status = reply.statusCode;
     try {
-      await audit.append({
-        actor: req.principal.username,
-        actorId: req.principal.id,
-        orgId: req.principal.orgId,
-        action: typeof cfg?.audit === 'string' ? cfg.audit : `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
-        resource: req.url.split('?')[0]!.slice(0, 500),
-        outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'error',
-        status,
-        requestId: req.id,
-        clientIp: req.ip,
-        details: req.principal.apiKeyId ? { apiKeyId: req.principal.apiKeyId } : null,
-      });
+      await audit.append({ ...auditEntry(req, null), outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'error', status });
     } catch (e) {
       req.log.error({ err: e }, 'audit append failed');
     }
