@@ -293,6 +293,7 @@ function VersionsSection({ slug, versions }: { slug: string; versions: VersionIn
           </tbody>
         </table>
       </div>
+      <p className="muted">{t('ds.v.countsHint')}</p>
 
       <h3>{t('ds.diff')}</h3>
       {numbers.length < 2 ? (
