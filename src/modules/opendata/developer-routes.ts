@@ -21,8 +21,11 @@ export function developerKey(req: FastifyRequest): string | null {
 export function developerRoutes(app: App, svc: OpendataService): void {
   app.post('/api/opendata/developers/keys', {
     config: { public: true, audit: 'opendata.key.create' },
-    schema: { tags: ['opendata'], summary: 'Tự đăng ký khóa API dữ liệu mở (hiện một lần) / self-service API key, shown once', body: S.KeyBody, response: { 201: S.KeySchema, 400: Problem } },
-  }, async (req, reply) => reply.code(201).send(await svc.developers.create(req.body)));
+    schema: { tags: ['opendata'], summary: 'Tự đăng ký khóa API dữ liệu mở (hiện một lần; 10 khóa mỗi giờ mỗi địa chỉ) / self-service API key, shown once (10 an hour per address)', body: S.KeyBody, response: { 201: S.KeySchema, 400: Problem, 429: Problem } },
+  }, async (req, reply) => {
+    svc.limitKeyCreation(req.ip);
+    return reply.code(201).send(await svc.developers.create(req.body));
+  });
 
   app.get('/api/opendata/developers/limits', {
     config: { public: true },

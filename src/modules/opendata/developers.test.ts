@@ -205,5 +205,18 @@ for (const engine of engines()) {
       const en = await p.app.inject({ method: 'POST', url: '/api/opendata/developers/keys', headers: { 'accept-language': 'en' }, payload: { name: '  ', email: 'a@example.vn' } });
       assert.equal(en.json().title, 'Validation failed');
     });
+
+    test('one client address gets at most ten new keys an hour; another address is not held back', async () => {
+      const from = (remoteAddress: string, i: number) =>
+        p.app.inject({ method: 'POST', url: '/api/opendata/developers/keys', remoteAddress, payload: { name: `Ứng dụng ${i}`, email: `dev${i}@example.vn` } });
+      for (let i = 0; i < 10; i++) assert.equal((await from('203.0.113.7', i)).statusCode, 201);
+      const over = await from('203.0.113.7', 10);
+      assert.equal(over.statusCode, 429, over.body);
+      assert.equal(over.json().code, 'RATE_LIMITED');
+      assert.match(over.json().detail, /Mỗi địa chỉ chỉ tạo được 10 khóa mỗi giờ/);
+      assert.ok(Number(over.headers['retry-after']) > 0 && Number(over.headers['retry-after']) <= 3600);
+      assert.equal((await p.db.query("SELECT 1 FROM opendata_api_keys WHERE email = 'dev10@example.vn'")).rowCount, 0, 'no key was issued');
+      assert.equal((await from('203.0.113.8', 11)).statusCode, 201);
+    });
   });
 }

@@ -93,23 +93,26 @@ const ckanNotFound = (what: string) => new AppError('NOT_FOUND', { vi: `Không t
 
 const CKAN_TYPES: Record<string, string> = { text: 'text', integer: 'int', number: 'numeric', date: 'date', boolean: 'bool', geometry: 'json', json: 'json' };
 
-/** A per-minute window of calls per caller, in memory (per instance: a shared limit needs the gateway's Redis/NATS later). */
+/** A fixed window of calls per caller (a minute unless told), in memory (per instance: a shared limit needs the gateway's Redis/NATS later). */
 class RateWindow {
   private readonly calls = new Map<string, { start: number; n: number }>();
 
   /** Seconds to wait when over the limit, else 0. */
-  hit(key: string, limit: number, now = Date.now()): number {
-    const minute = Math.floor(now / 60_000) * 60_000;
+  hit(key: string, limit: number, now = Date.now(), windowMs = 60_000): number {
+    const start = Math.floor(now / windowMs) * windowMs;
     const w = this.calls.get(key);
-    if (!w || w.start !== minute) {
+    if (!w || w.start !== start) {
       if (this.calls.size > 50_000) this.calls.clear();
-      this.calls.set(key, { start: minute, n: 1 });
+      this.calls.set(key, { start, n: 1 });
       return 0;
     }
     w.n++;
-    return w.n > limit ? Math.ceil((minute + 60_000 - now) / 1000) : 0;
+    return w.n > limit ? Math.ceil((start + windowMs - now) / 1000) : 0;
   }
 }
+
+/** Self-service keys one client address may create in an hour: enough for a team, not for a key farm. */
+export const KEYS_PER_ADDRESS_HOUR = 10;
 
 type Counter = 'views' | 'downloads' | 'apiCalls';
 
@@ -786,6 +789,18 @@ export class OpendataService {
   limitKeyChecks(ip: string): void {
     const wait = this.rate.hit(`keyself:${ip}`, this.limits.anonymous);
     if (wait) throw new AppError('RATE_LIMITED', { vi: `Vượt giới hạn ${this.limits.anonymous} yêu cầu/phút`, en: `Over the limit of ${this.limits.anonymous} requests per minute` }, { retryAfterSeconds: wait });
+  }
+
+  /** At most {@link KEYS_PER_ADDRESS_HOUR} new developer keys an hour from one client address. @throws AppError RATE_LIMITED */
+  limitKeyCreation(ip: string): void {
+    const wait = this.rate.hit(`keynew:${ip}`, KEYS_PER_ADDRESS_HOUR, Date.now(), 3_600_000);
+    if (wait) {
+      throw new AppError(
+        'RATE_LIMITED',
+        { vi: `Mỗi địa chỉ chỉ tạo được ${KEYS_PER_ADDRESS_HOUR} khóa mỗi giờ; hãy dùng lại khóa đã có`, en: `One address may create ${KEYS_PER_ADDRESS_HOUR} keys an hour; reuse a key you have` },
+        { retryAfterSeconds: wait },
+      );
+    }
   }
 
   // ---- application showcase ------------------------------------------------------------------------
