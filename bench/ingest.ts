@@ -32,7 +32,7 @@ import { createLogger } from '../src/core/logger.js';
 import { inferNumberFormat, openTable, type NumberFormat, type TableRow } from '../src/modules/ingest/parse/index.js';
 import { QualityAccumulator } from '../src/modules/ingest/quality.js';
 import { LoadWorker, splitFor } from '../src/modules/ingest/load-feed.js';
-import { CHUNK_CHARS, RowFeed, type FeedSetup } from '../src/modules/ingest/row-feed.js';
+import { CsvChunks, RowFeed, type FeedSetup } from '../src/modules/ingest/row-feed.js';
 import { RowValidator, type TargetColumn } from '../src/modules/ingest/validate.js';
 import { RowEncoder } from '../src/modules/warehouse/rows.js';
 
@@ -191,18 +191,14 @@ async function breakdown(reference: number | null): Promise<void> {
   const feed = new RowFeed(setup, plan);
   const encoded = path.join(dir, 'encoded.csv');
   const fd = openSync(encoded, 'w');
-  const utf8 = new TextEncoder();
-  let csv = '';
-  const out = () => {
-    writeSync(fd, utf8.encode(csv));
-    csv = '';
-  };
+  const csv = new CsvChunks();
   await stage('parse + validate + score + encode', (row) => {
     const line = feed.line(row);
-    if (line !== null) csv += line;
-    if (csv.length >= CHUNK_CHARS) out();
+    const full = line === null ? null : csv.add(line);
+    if (full) writeSync(fd, full);
   });
-  out();
+  const rest = csv.take();
+  if (rest) writeSync(fd, rest);
   closeSync(fd);
   if (feed.result().rowsRejected) throw new Error('the breakdown rejected rows that ours loaded');
   // The same through the load workers as the ingest starts them (PROVDATA_INGEST_WORKERS), their CSV dropped.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { feedInThread, LoadWorker, type LoadFeed } from './load-feed.js';
 import { openTable } from './parse/index.js';
-import type { FeedResult, FeedSetup } from './row-feed.js';
+import { CHUNK_BYTES, CsvChunks, type FeedResult, type FeedSetup } from './row-feed.js';
 import type { EncoderPlan } from '../warehouse/index.js';
 import { ParseError } from './parse/index.js';
 
@@ -134,4 +134,32 @@ test('a file read in blocks fails with the error one thread gives: the first in 
   const two2 = await error(() => inWorkers(unclosed, setup(true), 30_000));
   assert.ok(one2 instanceof ParseError && one2.code === 'PARSE_INVALID_CSV');
   assert.ok(two2 instanceof ParseError && two2.code === one2.code && two2.details.line === one2.details.line, String(two2));
+});
+
+test('CsvChunks gives the UTF-8 of its lines, whole lines per chunk, whatever the lines hold', () => {
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  // ASCII, Vietnamese, an astral character (two code units, four bytes), a lone surrogate (three bytes, U+FFFD).
+  const pieces = ['a,b', 'Nguyễn Thị Hương', '😀', '\ud800', '"x ""y"""', '\r\n'];
+  for (const [count, longest] of [[60_000, 10], [1_000, 2_000], [6, CHUNK_BYTES * 3]] as const) {
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) {
+      let line = '';
+      const parts = 1 + rnd(8);
+      for (let j = 0; j < parts; j++) line += pieces[rnd(pieces.length)]!;
+      lines.push(`${line}${'đ'.repeat(rnd(longest))}\n`);
+    }
+    const csv = new CsvChunks();
+    const chunks: Uint8Array[] = [];
+    for (const line of lines) {
+      const full = csv.add(line);
+      if (full) chunks.push(full);
+    }
+    const rest = csv.take();
+    if (rest) chunks.push(rest);
+    assert.equal(csv.take(), null);
+    assert.ok(Buffer.concat(chunks).equals(Buffer.from(lines.join(''), 'utf8')), `longest ${longest}`);
+    for (const c of chunks) assert.equal(c[c.length - 1], 10, 'a chunk ends with a whole line');
+    if (longest === 10) assert.ok(chunks.length > 1 && chunks.slice(0, -1).every((c) => c.length >= CHUNK_BYTES && c.length < CHUNK_BYTES + 1_000));
+  }
 });

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { EncoderPlan } from '../warehouse/index.js';
 import { CsvRecordEnds, SNIFF_BYTES, sniffCsv, sniffFormat, type Table } from './parse/index.js';
 import { fromWire, type CsvReading, type FromWorker, type ToWorker, type WorkerInit } from './load-protocol.js';
-import { CHUNK_CHARS, mergeFeedResults, RowFeed, type FeedResult, type FeedSetup } from './row-feed.js';
+import { CsvChunks, mergeFeedResults, RowFeed, type FeedResult, type FeedSetup } from './row-feed.js';
 
 /**
  * Files from this size on are checked in a worker. Below it, starting the worker (tens of ms
@@ -63,18 +63,16 @@ export interface LoadFeed {
 export function feedInThread(table: Table, setup: FeedSetup, plan: EncoderPlan): LoadFeed {
   const feed = new RowFeed(setup, plan);
   let ended = false;
-  async function* chunks(): AsyncGenerator<string> {
-    let csv = '';
+  async function* chunks(): AsyncGenerator<Buffer> {
+    const csv = new CsvChunks();
     for await (const row of table.rows) {
       const line = feed.line(row);
       if (line === null) continue;
-      csv += line;
-      if (csv.length >= CHUNK_CHARS) {
-        yield csv;
-        csv = '';
-      }
+      const full = csv.add(line);
+      if (full) yield full;
     }
-    if (csv) yield csv;
+    const rest = csv.take();
+    if (rest) yield rest;
     ended = true;
   }
   return {

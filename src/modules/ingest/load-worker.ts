@@ -12,7 +12,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openTable, readCsvBlock, type CsvBlock, type TableRow } from './parse/index.js';
 import { toWire, type CsvReading, type FromWorker, type ToWorker, type WorkerInit } from './load-protocol.js';
-import { CHUNK_CHARS, RowFeed, type FeedSetup } from './row-feed.js';
+import { CsvChunks, RowFeed, type FeedSetup } from './row-feed.js';
 import type { EncoderPlan } from '../warehouse/index.js';
 
 const port = parentPort;
@@ -105,12 +105,9 @@ async function* input(block: Block): AsyncGenerator<Uint8Array> {
   }
 }
 
-const encoder = new TextEncoder();
-
 /** Sends a chunk of CSV of block `block`, first waiting while a window's worth is still unacknowledged. */
-async function output(csv: string, block: number): Promise<void> {
+async function output(data: Uint8Array, block: number): Promise<void> {
   while (unacked >= init.outputWindow) await new Promise<void>((resolve) => (wakeOutput = resolve));
-  const data = encoder.encode(csv);
   unacked += data.byteLength;
   send({ type: 'chunk', block, data }, [data.buffer as ArrayBuffer]);
   // Let messages in (a 'refused' from the other worker) between chunks: with its input queued, a
@@ -125,7 +122,7 @@ let toldRefused = false;
 
 /** Checks and encodes the rows of one block, sending them as chunks of that block. */
 async function load(feed: RowFeed, rows: AsyncIterable<TableRow>, block: number): Promise<void> {
-  let csv = '';
+  const csv = new CsvChunks();
   for await (const row of rows) {
     const line = feed.line(row);
     if (line === null) {
@@ -136,13 +133,11 @@ async function load(feed: RowFeed, rows: AsyncIterable<TableRow>, block: number)
       }
       continue;
     }
-    csv += line;
-    if (csv.length >= CHUNK_CHARS) {
-      await output(csv, block);
-      csv = '';
-    }
+    const full = csv.add(line);
+    if (full) await output(full, block);
   }
-  if (csv) await output(csv, block);
+  const rest = csv.take();
+  if (rest) await output(rest, block);
   send({ type: 'block-done', block });
 }
 
