@@ -473,22 +473,24 @@ function csvCell(v: unknown): string {
 
 /**
  * The inferred columns with those fed by `keys` (file headers) made the key: required too, as the
- * catalogue wants of key columns. @throws AppError VALIDATION_FAILED for a header the file lacks.
+ * catalogue wants of key columns. Headers are matched as the column mapping matches them, without
+ * regard to diacritics, case or punctuation (`--key "ma xa"` names "Mã xã").
+ * @throws AppError VALIDATION_FAILED for a header the file lacks.
  */
 function withKeys(columns: ColumnSpec[], keys: readonly string[] | undefined): ColumnSpec[] {
   if (!keys?.length) return columns;
-  const wanted = new Set(keys.map((k) => k.normalize('NFC').trim()));
-  for (const k of wanted) {
-    if (!columns.some((c) => c.title === k)) {
+  const wanted = new Set(keys.map(key));
+  for (const k of keys) {
+    if (!columns.some((c) => key(c.title) === key(k))) {
       throw invalid({ vi: `Cột khóa “${k}” không có trong tệp`, en: `Key column "${k}" is not in the file` }, [{ field: 'keys', message: 'unknown header' }]);
     }
   }
-  return columns.map((c) => (wanted.has(c.title) ? { ...c, key: true, required: true } : c));
+  return columns.map((c) => (wanted.has(key(c.title)) ? { ...c, key: true, required: true } : c));
 }
 
-/** Whether `keys` (file headers) name exactly the key columns the schema has. */
+/** Whether `keys` (file headers, matched as {@link withKeys} matches them) name exactly the key columns the schema has. */
 function sameKeys(columns: readonly ColumnSpec[], keys: readonly string[]): boolean {
-  const have = columns.filter((c) => c.key).map((c) => c.title).sort();
-  const asked = [...new Set(keys.map((k) => k.normalize('NFC').trim()))].sort();
-  return have.length === asked.length && have.every((t, i) => t === asked[i]);
+  const have = new Set(columns.filter((c) => c.key).map((c) => key(c.title)));
+  const asked = new Set(keys.map(key));
+  return have.size === asked.size && [...asked].every((k) => have.has(k));
 }
