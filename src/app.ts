@@ -24,6 +24,7 @@ import { SecretBox } from './core/secrets.js';
 import { SyncService, syncModule, syncRoutes } from './modules/sync/index.js';
 import { LdopGateway, SharingService, gatewayRoutes, sharingModule, sharingRoutes } from './modules/sharing/index.js';
 import { OpendataService, ckanRoutes, opendataModule, opendataRoutes, seedDemo } from './modules/opendata/index.js';
+import { StrategyService, indicatorsModule, strategyRoutes } from './modules/indicators/index.js';
 
 /** Package root: one level above both src/ (tsx) and dist/ (compiled). */
 export const ROOT = new URL('../', import.meta.url);
@@ -41,6 +42,7 @@ export const MIGRATIONS: MigrationSet[] = [
   { module: sharingModule.name, dir: sharingModule.migrations },
   { module: syncModule.name, dir: syncModule.migrations },
   { module: opendataModule.name, dir: opendataModule.migrations },
+  { module: indicatorsModule.name, dir: indicatorsModule.migrations },
 ];
 
 export interface Platform {
@@ -66,6 +68,8 @@ export interface Platform {
   sync: SyncService;
   /** Open data portal: publishing workflow, CKAN API, DCAT-AP catalogue, downloads. */
   opendata: OpendataService;
+  /** Monitoring of the Data Strategy's targets, tasks, databases and projects. */
+  strategy: StrategyService;
   objects: ObjectStore;
   /** Runs pending migrations. */
   migrate(): Promise<MigrationReport>;
@@ -119,6 +123,8 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
       communes: async () => (await geo.list()).filter((u) => u.level === 'commune').map((u) => ({ code: u.code, name: u.fullName })),
     });
 
+    const strategy = new StrategyService(db);
+
     const app = await createHttp({ config, logger, audit, metrics, resolver: () => org });
 
     app.get('/healthz', { config: { public: true, audit: false }, schema: { tags: ['ops'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
@@ -145,10 +151,11 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     syncRoutes(app, sync);
     opendataRoutes(app, opendata);
     await ckanRoutes(app, opendata);
+    strategyRoutes(app, strategy);
     await serveWeb(app);
 
     const platform: Platform = {
-      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, sharing, gateway, objects, sync, opendata,
+      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, sharing, gateway, objects, sync, opendata, strategy,
       migrate: () => migrate(db, MIGRATIONS),
       async seed() {
         const { wards } = await bundledUnits();

@@ -37,6 +37,8 @@ export const PERMISSIONS = {
   'opendata:publish': ['admin', 'steward'],
   'opendata:approve': ['admin', 'leader'],
   'opendata:editor': ['admin'],
+  // Strategy monitoring: the monitoring agency's stewards and leaders report progress of its items.
+  'strategy:write': ['admin', 'steward', 'leader'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -1,0 +1,11 @@
+import type { Module } from '../../core/module.js';
+
+export { StrategyService, type Progress, type ProgressReport, type StrategySummary } from './strategy-service.js';
+export { strategyRoutes } from './routes.js';
+export { strategyData, type StrategyData, type StrategyKind, type StrategyStatus } from './strategy.js';
+
+/** Indicators and strategy monitoring: the strategy's targets, tasks, databases and projects, tracked. */
+export const indicatorsModule = {
+  name: 'indicators',
+  migrations: new URL('./migrations/', import.meta.url),
+} satisfies Pick<Module, 'name' | 'migrations'>;
