@@ -136,7 +136,9 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
         return reply.code(503).type('application/problem+json').send({ type: '/problems/unavailable', title: 'Cơ sở dữ liệu không sẵn sàng', status: 503, code: 'UNAVAILABLE' });
       }
     });
-    app.get('/metrics', { config: { public: true, audit: false }, schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_req, reply) =>
+    // Not public: request counts by route say who uses what. Scraped with an API key scoped to metrics:read;
+    // not audited, as a scrape every few seconds would drown the log and reads no one's data.
+    app.get('/metrics', { config: { permission: 'metrics:read', audit: false }, schema: { tags: ['ops'], summary: 'Prometheus metrics (admin, or an API key scoped to metrics:read)' } }, async (_req, reply) =>
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
 

@@ -131,7 +131,7 @@ program.command('seed').description('Nạp dữ liệu khởi tạo Gia Lai / se
   }, { seed: false });
 });
 
-const user = program.command('user').description('Quản lý người dùng / manage users');
+const user = program.command('user').alias('users').description('Quản lý người dùng / manage users');
 user.command('add <username>')
   .description('Thêm người dùng / add a user (prints a generated password once unless --password)')
   .requiredOption('--org <id>', 'mã cơ quan / organisation id, e.g. so-khcn, xa-21553')
@@ -155,6 +155,17 @@ user.command('reset-password <username>')
       const r = await p.org.setPassword(CLI, u.id, { password: o.password });
       await cliAudit(p, 'user.password', `user:${u.id}`, { username });
       process.stdout.write(`Đã đặt lại mật khẩu / password reset for ${u.username}${r.generatedPassword ? `\nMật khẩu mới / new password: ${r.generatedPassword}` : ''}\n`);
+    });
+  });
+
+user.command('unlock <username>')
+  .description('Mở khóa đăng nhập từ mọi địa chỉ / lift the account\'s login lock-outs from every address')
+  .action(async (username: string) => {
+    await withPlatform(async (p) => {
+      const u = await p.org.findUser(CLI, username);
+      await p.org.unlockUser(CLI, u.id);
+      await cliAudit(p, 'user.unlock', `user:${u.id}`, { username });
+      process.stdout.write(`Đã mở khóa / unlocked ${u.username}\n`);
     });
   });
 

@@ -16,6 +16,8 @@ export const PERMISSIONS = {
   'apikey:write': ['admin', 'steward'],
   'audit:read': ['admin'],
   'jobs:read': ['admin'],
+  // Prometheus scrapes /metrics with an API key limited to this scope (metrics say how the platform is used).
+  'metrics:read': ['admin'],
   'data:read': ['admin', 'steward', 'analyst', 'leader', 'viewer'],
   'data:write': ['admin', 'steward'],
   'dashboard:read': ['admin', 'steward', 'analyst', 'leader', 'viewer'],
@@ -32,6 +34,8 @@ export const PERMISSIONS = {
   'sharing:read': ['admin', 'steward', 'analyst', 'leader', 'viewer'],
   'sharing:write': ['admin', 'steward'],
   'sharing:approve': ['admin', 'steward'],
+  // Signing the message log's head now, outside the hourly job (was checked as `audit:read`, which reads nothing here).
+  'sharing:checkpoint': ['admin'],
   // Open data portal: stewards propose their agency's open datasets for publication; administrators
   // and leaders approve (leaders for their own agency); editors of the application showcase review apps.
   'opendata:publish': ['admin', 'steward'],

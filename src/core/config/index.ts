@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /**
@@ -14,17 +15,15 @@ export const CONFIG_VARIABLES = [
   { name: 'PROVDATA_ADMIN_PASSWORD', default: '', doc: 'Password of the bootstrap administrator (at least 12 characters). Empty: generated once and printed once.' },
   { name: 'PROVDATA_SEED_DEMO', default: 'true', doc: 'Seed the Gia Lai demo (province, 135 communes, agencies) on first run.' },
   { name: 'PROVDATA_SESSION_HOURS', default: '12', doc: 'Lifetime of a login session, in hours.' },
-  { name: 'PROVDATA_COOKIE_SECURE', default: 'false', doc: 'Mark session cookies Secure (set true behind HTTPS).' },
-  { name: 'PROVDATA_LOGIN_MAX_FAILURES', default: '5', doc: 'Failed logins of one user before the account is locked.' },
-  { name: 'PROVDATA_LOGIN_LOCK_MINUTES', default: '15', doc: 'How long a locked account stays locked.' },
+  { name: 'PROVDATA_COOKIE_SECURE', default: 'auto', doc: 'Mark session cookies Secure: auto (when the request came over HTTPS, directly or as a trusted proxy says), true (always), false (never).' },
+  { name: 'PROVDATA_LOGIN_MAX_FAILURES', default: '5', doc: 'Failed logins for one account from one client address before that address is locked out of that account.' },
+  { name: 'PROVDATA_LOGIN_LOCK_MINUTES', default: '15', doc: 'First lock-out, in minutes; each further failure from the same address doubles it (up to a day).' },
   { name: 'PROVDATA_LOGIN_RATE_PER_MINUTE', default: '20', doc: 'Login attempts allowed per client address per minute.' },
-  { name: 'PROVDATA_TRUST_PROXY', default: 'false', doc: 'Trust X-Forwarded-For from a reverse proxy (true/false).' },
+  { name: 'PROVDATA_TRUST_PROXY', default: '', doc: 'Addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed: comma-separated IPs or CIDRs (10.0.0.5, 10.1.0.0/16) or loopback, linklocal, uniquelocal. Empty: none. `true` is refused (it would believe any client).' },
   { name: 'PROVDATA_SECRET_KEY', default: '', doc: 'Key (32 bytes, base64) sealing secrets kept in the database, such as national targets\' tokens. Empty: a key file generated in <data dir>/keys/.' },
   { name: 'PROVDATA_MAX_UPLOAD_MB', default: '2048', doc: 'Largest file a steward may upload, in MB.' },
   { name: 'PROVDATA_INGEST_WORKERS', default: 'auto', doc: 'Threads that check one large CSV file: 1, 2 (files from 32 MB are cut into blocks read side by side), or auto (2 on a machine with 4 or more cores).' },
   { name: 'LOG_LEVEL', default: 'info', doc: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
-  { name: 'MQTT_URL', default: '', doc: 'External MQTT broker (mqtt://…) for sensors; empty = embedded broker (IoT issue).' },
-  { name: 'NATS_URL', default: '', doc: 'NATS JetStream server (nats://…) for events between instances; empty = in-process bus.' },
 ] as const;
 
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number]['name'];
@@ -39,19 +38,19 @@ export interface Config {
   readonly adminPassword: string | null;
   readonly seedDemo: boolean;
   readonly sessionHours: number;
-  readonly cookieSecure: boolean;
+  /** 'auto': Secure when the request's protocol is https (see {@link Config.trustProxy}). */
+  readonly cookieSecure: boolean | 'auto';
   readonly loginMaxFailures: number;
   readonly loginLockMinutes: number;
   readonly loginRatePerMinute: number;
-  readonly trustProxy: boolean;
+  /** Proxies whose forwarding headers are believed (Fastify's trustProxy list); empty: none. */
+  readonly trustProxy: readonly string[];
   readonly maxUploadMb: number;
   /** Threads that check one large CSV file; 'auto': 2 with 4 cores or more (see ingest/load-feed.ts). */
   readonly ingestWorkers: 1 | 2 | 'auto';
   /** Base64 of 32 bytes, or null for the key file in the data directory (core/secrets.ts). Never logged. */
   readonly secretKey: string | null;
   readonly logLevel: string;
-  readonly mqttUrl: string | null;
-  readonly natsUrl: string | null;
 }
 
 /** Thrown by {@link loadConfig} with every problem found, so an operator fixes them all at once. */
@@ -133,18 +132,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPassword,
     seedDemo: bool('PROVDATA_SEED_DEMO'),
     sessionHours: int('PROVDATA_SESSION_HOURS', 1, 24 * 30),
-    cookieSecure: bool('PROVDATA_COOKIE_SECURE'),
+    cookieSecure: raw('PROVDATA_COOKIE_SECURE').toLowerCase() === 'auto' ? 'auto' : bool('PROVDATA_COOKIE_SECURE'),
     loginMaxFailures: int('PROVDATA_LOGIN_MAX_FAILURES', 1, 1000),
     loginLockMinutes: int('PROVDATA_LOGIN_LOCK_MINUTES', 1, 24 * 60),
     loginRatePerMinute: int('PROVDATA_LOGIN_RATE_PER_MINUTE', 1, 100000),
-    trustProxy: bool('PROVDATA_TRUST_PROXY'),
+    trustProxy: proxies(raw('PROVDATA_TRUST_PROXY'), problems),
     maxUploadMb: int('PROVDATA_MAX_UPLOAD_MB', 1, 1024 * 1024),
     ingestWorkers: raw('PROVDATA_INGEST_WORKERS') === 'auto' ? 'auto' : (int('PROVDATA_INGEST_WORKERS', 1, 2) as 1 | 2),
     secretKey,
     logLevel,
-    mqttUrl: url('MQTT_URL', ['mqtt', 'mqtts', 'ws', 'wss', 'tcp']),
-    natsUrl: url('NATS_URL', ['nats', 'tls']),
   };
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** Address ranges proxy-addr (Fastify's trustProxy) knows by name. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * PROVDATA_TRUST_PROXY as a list of trusted proxy addresses. `true` (and a hop count) is refused
+ * rather than mapped: believing X-Forwarded-For from any client lets anyone choose the address that
+ * login throttling, key limits and the audit see.
+ */
+function proxies(v: string, problems: string[]): string[] {
+  if (!v || v.toLowerCase() === 'false') return [];
+  if (['true', '1', 'yes'].includes(v.toLowerCase()) || /^\d+$/.test(v)) {
+    problems.push(`PROVDATA_TRUST_PROXY=${JSON.stringify(v)}: hãy liệt kê địa chỉ của reverse proxy (IP hoặc CIDR, ví dụ 10.0.0.5 hoặc 10.0.0.0/24), không dùng true — như thế mọi máy khách đều giả được X-Forwarded-For / list the reverse proxies' addresses (IPs or CIDRs), not true, which would let any client forge X-Forwarded-For`);
+    return [];
+  }
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((a) => !PROXY_RANGES.includes(a.toLowerCase()) && !isAddressOrCidr(a));
+  if (bad.length) problems.push(`PROVDATA_TRUST_PROXY: không phải IP/CIDR / not an IP or CIDR: ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  return list.map((a) => (PROXY_RANGES.includes(a.toLowerCase()) ? a.toLowerCase() : a));
+}
+
+function isAddressOrCidr(a: string): boolean {
+  const [ip, bits, more] = a.split('/');
+  const family = isIP(ip ?? '');
+  if (!family || more !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }

@@ -113,7 +113,8 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
   const { config, logger, audit, metrics } = deps;
   const app = Fastify({
     loggerInstance: logger,
-    trustProxy: config.trustProxy,
+    // Only the listed proxies' X-Forwarded-For/-Proto are believed; a client's own is ignored.
+    trustProxy: config.trustProxy.length ? [...config.trustProxy] : false,
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
     genReqId: (req) => {

@@ -81,6 +81,62 @@ for (const engine of engines()) {
       await p.login('locky', 'locky-password-2');
     });
 
+    test('failures from one address lock only that address out: an attacker elsewhere cannot lock the admin out', async () => {
+      const login = (password: string, remoteAddress: string, username = 'admin') =>
+        p.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress, payload: { username, password } });
+      const codes: string[] = [];
+      for (let i = 0; i < 3; i++) codes.push((await login(`guess-${i}-xxxxxxxx`, '203.0.113.66')).json().code);
+      assert.deepEqual(codes, ['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'ACCOUNT_LOCKED']);
+      // The attacker's address is locked out even with the right password...
+      const attacker = await login(ADMIN_PASSWORD, '203.0.113.66');
+      assert.equal(attacker.statusCode, 423);
+      assert.match(attacker.json().detail, /Thử lại sau \d+ phút/);
+      // ...the administrator, at another address, is not.
+      const admin = await login(ADMIN_PASSWORD, '198.51.100.7');
+      assert.equal(admin.statusCode, 200, admin.body);
+      // Listed as locked (from some address) for administrators.
+      const users = (await p.app.inject({ url: '/api/users', headers: { cookie: String(admin.headers['set-cookie']).split(';')[0]! } })).json() as { username: string; locked: boolean }[];
+      assert.equal(users.find((u) => u.username === 'admin')?.locked, true);
+    });
+
+    test('each further failure after a lock-out doubles it (exponential back-off)', async () => {
+      const fail = () => p.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.77', payload: { username: 'admin', password: 'not-the-password-1' } });
+      for (let i = 0; i < 3; i++) await fail();
+      const first = Number((await fail()).headers['retry-after']); // still locked: the first lock's remaining time
+      // Let the lock run out, then fail once more: the next lock is twice as long (PROVDATA_LOGIN_LOCK_MINUTES 15 → 30).
+      await p.db.query("UPDATE login_failures SET locked_until = now() - interval '1 second' WHERE client_ip = '203.0.113.77'");
+      const second = await fail();
+      assert.equal(second.json().code, 'ACCOUNT_LOCKED');
+      assert.ok(first > 14 * 60 && first <= 15 * 60, `first lock ${first} s`);
+      assert.ok(Number(second.headers['retry-after']) > 29 * 60, `second lock ${second.headers['retry-after']} s`);
+    });
+
+    test('an unknown name is locked out like a real one, so lock-outs do not reveal which accounts exist', async () => {
+      const codes: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        codes.push((await p.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.88', payload: { username: 'khong-ton-tai', password: `guess-${i}-xxxxxxxx` } })).json().code);
+      }
+      assert.deepEqual(codes, ['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'ACCOUNT_LOCKED']);
+    });
+
+    test('an administrator lifts every lock-out of an account (POST /api/users/:id/unlock)', async () => {
+      await p.org.createUser(await adminPrincipal(p), { username: 'mo.khoa', displayName: 'Mở khóa', orgId: 'so-tai-chinh', role: 'analyst', password: 'mo-khoa-password-1' });
+      for (let i = 0; i < 3; i++) {
+        await p.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.9', payload: { username: 'mo.khoa', password: `wrong-${i}-xxxxxx` } });
+      }
+      const right = () => p.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.9', payload: { username: 'mo.khoa', password: 'mo-khoa-password-1' } });
+      assert.equal((await right()).statusCode, 423);
+      const u = await p.org.findUser(await adminPrincipal(p), 'mo.khoa');
+      const viewer = await p.login('viewer1', 'viewer-password-1');
+      const refused = await p.app.inject({ method: 'POST', url: `/api/users/${u.id}/unlock`, headers: { cookie: viewer.cookie, 'x-csrf-token': viewer.csrf } });
+      assert.equal(refused.statusCode, 403);
+      const { cookie, csrf } = await p.login();
+      const unlocked = await p.app.inject({ method: 'POST', url: `/api/users/${u.id}/unlock`, headers: { cookie, 'x-csrf-token': csrf } });
+      assert.equal(unlocked.statusCode, 200, unlocked.body);
+      assert.equal(unlocked.json().locked, false);
+      assert.equal((await right()).statusCode, 200);
+    });
+
     test('API keys: shown once, stored hashed, scoped, revocable and expiring', async () => {
       const { cookie, csrf } = await p.login();
       const created = await p.app.inject({ method: 'POST', url: '/api/apikeys', headers: { cookie, 'x-csrf-token': csrf }, payload: { name: 'hệ thống một cửa', scopes: ['org:read'] } });

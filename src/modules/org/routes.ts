@@ -21,7 +21,8 @@ export function orgRoutes(app: App, svc: OrgService, config: Config): void {
     const s = await svc.login(req.body.username, req.body.password, { ip: req.ip, userAgent: String(req.headers['user-agent'] ?? '') });
     req.principal = s.principal; // so the audit row names who logged in
     reply.setCookie(SESSION_COOKIE, s.token, {
-      httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, path: '/', expires: s.expiresAt,
+      // 'auto': Secure when the request came over HTTPS — directly, or as a trusted proxy's X-Forwarded-Proto says.
+      httpOnly: true, sameSite: 'strict', secure: config.cookieSecure === 'auto' ? req.protocol === 'https' : config.cookieSecure, path: '/', expires: s.expiresAt,
     });
     return { user: { ...meUser(s.principal), via: 'session' }, csrfToken: s.csrfToken };
   });
@@ -93,6 +94,11 @@ export function orgRoutes(app: App, svc: OrgService, config: Config): void {
       response: { 200: Type.Object({ generatedPassword: Type.Union([Type.String(), Type.Null()]) }), ...errors },
     },
   }, async (req) => svc.setPassword(req.principal, req.params.id, req.body));
+
+  app.post('/api/users/:id/unlock', {
+    config: { permission: 'user:write', audit: 'user.unlock' },
+    schema: { tags: ['users'], summary: 'Mở khóa đăng nhập / lift login lock-outs', params: S.UserIdParams, response: { 200: S.User, ...errors } },
+  }, async (req) => presentUser(await svc.unlockUser(req.principal, req.params.id)));
 
   app.get('/api/apikeys', {
     config: { permission: 'apikey:write' },

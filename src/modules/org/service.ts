@@ -40,6 +40,14 @@ class AttemptWindow {
   }
 }
 
+function accountLocked(until: Date): AppError {
+  const minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000));
+  return new AppError('ACCOUNT_LOCKED', {
+    vi: `Đăng nhập từ địa chỉ này vào tài khoản bị khóa tạm thời do sai mật khẩu nhiều lần. Thử lại sau ${minutes} phút hoặc nhờ quản trị viên mở khóa.`,
+    en: `Logins to this account from this address are locked after repeated failures. Retry in ${minutes} min or ask an administrator to unlock it.`,
+  }, { retryAfterSeconds: minutes * 60 });
+}
+
 function toPrincipal(u: UserRow, extra: Partial<Principal> = {}): Principal {
   return { kind: 'user', id: u.id, username: u.username, displayName: u.display_name, orgId: u.org_id, role: u.role, scopes: null, ...extra };
 }
@@ -70,20 +78,18 @@ export class OrgService implements PrincipalResolver {
     }
     const user = await this.store.findUserByName(username);
     const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
-    if (user && user.locked_until && new Date(user.locked_until).getTime() > Date.now()) {
-      const minutes = Math.ceil((new Date(user.locked_until).getTime() - Date.now()) / 60_000);
-      throw new AppError('ACCOUNT_LOCKED', { vi: `Tài khoản bị khóa tạm thời do đăng nhập sai nhiều lần. Thử lại sau ${minutes} phút.`, en: `Account locked after repeated failures. Retry in ${minutes} min.` }, { retryAfterSeconds: minutes * 60 });
-    }
+    // Locks are per account and client address: failures elsewhere never lock this address out.
+    const locked = await this.store.lockedUntil(username, client.ip);
+    if (locked) throw accountLocked(locked);
     if (!user || !ok || user.disabled) {
-      if (user && !ok) {
-        const { locked } = await this.store.recordFailure(user.id, this.config.loginMaxFailures, this.config.loginLockMinutes);
-        if (locked) {
-          throw new AppError('ACCOUNT_LOCKED', { vi: `Tài khoản bị khóa ${this.config.loginLockMinutes} phút do đăng nhập sai nhiều lần.`, en: `Account locked for ${this.config.loginLockMinutes} min after repeated failures.` }, { retryAfterSeconds: this.config.loginLockMinutes * 60 });
-        }
+      if (!ok) {
+        // Unknown names are counted too, so that a lock-out does not reveal which accounts exist.
+        const until = await this.store.recordFailure(username, client.ip, this.config.loginMaxFailures, this.config.loginLockMinutes);
+        if (until) throw accountLocked(until);
       }
       throw new AppError('INVALID_CREDENTIALS');
     }
-    await this.store.recordSuccess(user.id);
+    await this.store.recordSuccess(username, client.ip);
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     const expiresAt = new Date(Date.now() + this.config.sessionHours * 3600_000);
@@ -199,6 +205,14 @@ export class OrgService implements PrincipalResolver {
     await this.store.setPassword(id, await hashPassword(password));
     await this.store.deleteSessionsOf(id);
     return { generatedPassword: opts.password ? null : password };
+  }
+
+  /** Lifts every lock-out of a user's account (from every address). */
+  async unlockUser(actor: Principal, id: string): Promise<UserRow> {
+    authorize(actor, 'user:write');
+    const u = await this.store.unlock(id);
+    if (!u) throw notFound({ vi: 'Không có người dùng này', en: 'No such user' });
+    return u;
   }
 
   /**

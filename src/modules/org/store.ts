@@ -156,21 +156,52 @@ export class OrgStore {
       'UPDATE users SET password_hash = $2, password_changed_at = now(), failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1',
       [id, hash],
     );
+    await this.db.query('DELETE FROM login_failures WHERE username = (SELECT lower(username) FROM users WHERE id = $1)', [id]);
   }
 
-  async recordFailure(id: string, maxFailures: number, lockMinutes: number): Promise<{ locked: boolean }> {
-    const r = await this.db.query<{ locked_until: Date | null }>(
-      `UPDATE users SET failed_logins = failed_logins + 1,
-         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
-       WHERE id = $1 RETURNING locked_until`,
-      [id, maxFailures, lockMinutes],
+  /** When `client` is locked out of the account named `username` (as typed), else null. */
+  async lockedUntil(username: string, client: string): Promise<Date | null> {
+    const r = await this.db.query<{ locked_until: Date }>(
+      'SELECT locked_until FROM login_failures WHERE username = $1 AND client_ip = $2 AND locked_until > now()',
+      [username.toLowerCase(), client],
     );
-    const until = r.rows[0]?.locked_until;
-    return { locked: !!until && new Date(until).getTime() > Date.now() };
+    return r.rows[0] ? new Date(r.rows[0].locked_until) : null;
   }
 
-  async recordSuccess(id: string): Promise<void> {
-    await this.db.query('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1', [id]);
+  /**
+   * Counts a failed login for the account and client address. From `maxFailures` on, the address is
+   * locked out of the account for `lockMinutes`, doubled for each further failure (at most a day); a
+   * day without failures starts the count again. Returns the lock's end, if any.
+   */
+  async recordFailure(username: string, client: string, maxFailures: number, lockMinutes: number): Promise<Date | null> {
+    // Forget quiet pairs so that names typed at random do not pile up.
+    await this.db.query("DELETE FROM login_failures WHERE last_at < now() - interval '1 day' AND (locked_until IS NULL OR locked_until < now())");
+    // One upsert: the count after this failure is `n`, and the lock follows from it.
+    const n = "CASE WHEN f.last_at < now() - interval '1 day' THEN 1 ELSE f.failures + 1 END";
+    const lock = (count: string) => `CASE WHEN ${count} >= $3
+      THEN now() + make_interval(mins => LEAST(1440, $4::float8 * power(2, LEAST(${count} - $3, 20)))::int) END`;
+    const r = await this.db.query<{ locked_until: Date | null }>(
+      `INSERT INTO login_failures AS f (username, client_ip, failures, locked_until, last_at) VALUES ($1, $2, 1, ${lock('1')}, now())
+       ON CONFLICT (username, client_ip) DO UPDATE SET failures = ${n}, locked_until = ${lock(n)}, last_at = now()
+       RETURNING f.locked_until`,
+      [username.toLowerCase(), client, maxFailures, lockMinutes],
+    );
+    const until = r.rows[0]?.locked_until ? new Date(r.rows[0].locked_until) : null;
+    // Shown to administrators as "locked" (from some address); never read by login.
+    if (until) await this.db.query('UPDATE users SET locked_until = GREATEST(locked_until, $2) WHERE lower(username) = $1', [username.toLowerCase(), until]);
+    return until;
+  }
+
+  /** A successful login from `client` clears that address's failures for the account. */
+  async recordSuccess(username: string, client: string): Promise<void> {
+    await this.db.query('DELETE FROM login_failures WHERE username = $1 AND client_ip = $2', [username.toLowerCase(), client]);
+  }
+
+  /** Lifts every lock-out of the account, from every address. */
+  async unlock(id: string): Promise<UserRow | null> {
+    const r = await this.db.query<UserRow>('UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1 RETURNING *', [id]);
+    if (r.rows[0]) await this.db.query('DELETE FROM login_failures WHERE username = $1', [r.rows[0].username.toLowerCase()]);
+    return r.rows[0] ?? null;
   }
 
   async insertSession(s: { tokenHash: string; userId: string; csrfToken: string; expiresAt: Date; clientIp: string; userAgent: string }): Promise<void> {

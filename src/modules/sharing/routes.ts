@@ -159,10 +159,10 @@ export function sharingRoutes(app: App, svc: SharingService): void {
   }, async (req) => P.presentCheckpoint(await svc.log.getCheckpoint(req.params.id)));
 
   app.post('/api/ldop/checkpoints', {
-    config: { permission: 'audit:read', audit: 'ldop.checkpoint' },
+    config: { permission: 'sharing:checkpoint', audit: 'ldop.checkpoint' },
     schema: { tags, summary: 'Ký điểm kiểm tra ngay / sign a checkpoint now (admin)', response: { 201: Any, ...errors } },
   }, async (req, reply) => {
-    authorize(req.principal, 'audit:read');
+    authorize(req.principal, 'sharing:checkpoint');
     return reply.code(201).send(P.presentCheckpoint(await svc.log.checkpoint()));
   });
 
