@@ -107,7 +107,9 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const orgExists = (id: string) => org.getOrg(id).then(() => true, () => false);
     const dictionary = new DictionaryService(db, { orgExists });
     const catalog = new CatalogService(db, { dictionary, orgExists });
-    const warehouse = new WarehouseService(db);
+    // Secrets at rest (sync tokens, webhook secrets) and keys derived for one use each (page cursors).
+    const secrets = SecretBox.open(config.dataDir, config.secretKey);
+    const warehouse = new WarehouseService(db, { cursorKey: secrets.derive('warehouse-cursor') });
     const objects = new FsObjectStore(path.join(config.dataDir, 'objects'));
     const displayNames = (ids: string[]) => org.displayNames(ids);
     const ingest = new IngestService({ db, config, objects, events, catalog, dictionary, warehouse, displayNames });
@@ -115,7 +117,7 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const gateway = new LdopGateway(sharing, warehouse, audit);
     // A new version of a shared dataset: expose its read service and notify subscribed consumers.
     events.subscribe('ldop.dataset-published', 'dataset.version.published', (e) => sharing.onDatasetPublished(e));
-    const sync = new SyncService({ db, jobs, catalog, warehouse, logger, secrets: SecretBox.open(config.dataDir, config.secretKey) });
+    const sync = new SyncService({ db, jobs, catalog, warehouse, logger, secrets });
     events.subscribe('sync.national', 'dataset.version.published', (e) => sync.onVersionPublished(e.payload));
     const opendata = new OpendataService({
       db, catalog, warehouse, dictionary, displayNames, jobs,

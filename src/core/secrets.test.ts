@@ -36,3 +36,14 @@ test('without a configured key, one is generated once in the data directory, pri
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a derived key is stable for its purpose, differs between purposes, and is not the sealing key', () => {
+  const key = randomBytes(32).toString('base64');
+  const box = SecretBox.open('/nonexistent', key);
+  const a = box.derive('warehouse-cursor');
+  assert.equal(a.length, 32);
+  assert.deepEqual(SecretBox.open('/nonexistent', key).derive('warehouse-cursor'), a, 'every instance with the key derives the same');
+  assert.notDeepEqual(box.derive('other-use'), a);
+  assert.notDeepEqual(a, Buffer.from(key, 'base64'));
+  assert.notDeepEqual(SecretBox.open('/nonexistent', randomBytes(32).toString('base64')).derive('warehouse-cursor'), a);
+});

@@ -7,7 +7,7 @@
  * Sealed text: `sealed:v1:<iv>:<tag>:<ciphertext>` (base64). Text without that prefix is a value
  * written before sealing existed; `unseal` returns it as it is and `reseal` jobs rewrite it.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -36,6 +36,15 @@ export class SecretBox {
     }
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     return SecretBox.open(dataDir, readFileSync(file, 'utf8').trim());
+  }
+
+  /**
+   * A 32-byte key for one purpose (`warehouse-cursor`, …), derived from this box's key with HKDF-SHA256:
+   * each use gets its own key, none of them opens the sealed secrets, and all follow the one
+   * configured key (rotate PROVDATA_SECRET_KEY and they all change).
+   */
+  derive(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `provdata:${purpose}`, 32));
   }
 
   static isSealed(stored: string): boolean {

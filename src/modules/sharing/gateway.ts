@@ -178,7 +178,7 @@ export class LdopGateway {
         sort: sort.length ? sort : service.template?.sort ?? [],
         limit,
         ...(cursor !== undefined ? { cursor } : {}),
-      });
+      }, { cursorScope: `ldop-agreement:${agreement.id}` });
       rows = r.rows;
       nextCursor = r.nextCursor ?? null;
     }
@@ -188,12 +188,11 @@ export class LdopGateway {
     const body = render(format, { service: `${service.org_id}/${service.subsystem_code}/${service.code}`, fields: projected, rows: out, nextCursor, masked: projected.filter((f) => masked.has(f)) });
     const etag = `"${sha256(body).slice(0, 32)}"`;
     const headers: Record<string, string> = { etag, 'cache-control': 'private, no-cache', 'x-ldop-agreement': agreement.id, vary: 'Accept' };
-    if (nextCursor) headers['x-next-cursor'] = nextCursor;
-    if (call.ifNoneMatch && call.ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*')) {
-      return { status: 304, headers, body: '' };
-    }
+    const notModified = !!call.ifNoneMatch && call.ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*');
 
-    // 6. Volume, then the security audit for personal data delivered in clear.
+    // 6. Volume, then the security audit for personal data delivered in clear. A conditional request
+    // is read, compared and answered like any other (a 304 tells the caller the rows it holds are
+    // current), so it takes the same volume and leaves the same traces; it only carries no body.
     if (!(await this.sharing.takeVolume(agreement.id, out.length, agreement.daily_row_limit))) {
       throw new AppError('VOLUME_EXCEEDED', { vi: `Hạn mức ${agreement.daily_row_limit} dòng/ngày đã hết`, en: `The daily limit of ${agreement.daily_row_limit} rows is used up` }, { dailyRowLimit: agreement.daily_row_limit });
     }
@@ -203,9 +202,12 @@ export class LdopGateway {
       await this.audit.append({
         actor: `ldop:${consumer.org_id}/${consumer.code}`, actorId: null, orgId: consumer.org_id, action: 'ldop.personal_data.read',
         resource: `ldop:${service.org_id}/${service.subsystem_code}/${service.code}`, outcome: 'success', status: 200, requestId: call.requestId, clientIp: call.clientIp,
-        details: { agreementId: agreement.id, purpose: agreement.purpose, legalBasis: agreement.legal_basis, fields: personalClear, rows: out.length },
+        details: { agreementId: agreement.id, purpose: agreement.purpose, legalBasis: agreement.legal_basis, fields: personalClear, rows: out.length, ...(notModified ? { notModified: true } : {}) },
       });
     }
+    // A 304 has no body, so no next page either: the cursor goes out only with the rows it follows.
+    if (notModified) return { status: 304, headers, body: '' };
+    if (nextCursor) headers['x-next-cursor'] = nextCursor;
     return { status: 200, headers: { ...headers, 'content-type': CONTENT_TYPES[format] }, body };
   }
 

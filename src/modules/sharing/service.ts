@@ -387,6 +387,14 @@ export class SharingService {
     if (notPersonal.length) throw bad('clearFields', `clearFields chỉ gồm các trường dữ liệu cá nhân đã chọn: ${notPersonal.join(', ')}`, `clearFields must be requested personal-data fields: ${notPersonal.join(', ')}`);
     const strayMasked = t.maskedFields.filter((f) => !t.fields.includes(f));
     if (strayMasked.length) throw bad('maskedFields', 'maskedFields phải nằm trong fields', 'maskedFields must be among fields');
+    // A template sorting on a field the consumer sees masked (or not at all) would order its rows by
+    // the hidden values; its pages' cursors were built from them too. Refused before it is in force.
+    const hiddenSort = (service.template?.sort ?? []).map((x) => x.column)
+      .filter((c) => !names.has(c) || t.maskedFields.includes(c) || (personal.has(c) && !t.clearFields.includes(c)));
+    if (hiddenSort.length) {
+      throw bad('template.sort', `Mẫu truy vấn của dịch vụ sắp xếp theo trường bị che với bên nhận: ${hiddenSort.join(', ')}. Cần cấp trường này ở dạng rõ, hoặc dùng dịch vụ khác`,
+        `The service's query template sorts on fields masked for the consumer: ${hiddenSort.join(', ')}. Grant them in clear, or use another service`);
+    }
     t.rowFilter = checkRowFilter(t.rowFilter, names);
     if (!(t.validFrom.getTime() < t.validTo.getTime())) throw bad('validTo', 'Ngày kết thúc phải sau ngày bắt đầu', 'validTo must be after validFrom');
     if (t.validTo.getTime() - t.validFrom.getTime() > 5 * 366 * 86400_000) throw bad('validTo', 'Thỏa thuận tối đa 5 năm', 'An agreement lasts at most 5 years');
@@ -745,7 +753,11 @@ function checkTemplate(t: QueryTemplate, params: ServiceParam[], columns: Readon
     if (!(FILTER_OPS as readonly string[]).includes(f.op)) throw bad(`unknown operator ${f.op}`);
     if (f.param !== undefined && !names.has(f.param)) throw bad(`undeclared parameter ${f.param}`);
   }
-  for (const s of t.sort ?? []) if (!columns.has(s.column)) throw bad(`unknown sort column ${s.column}`);
+  for (const s of t.sort ?? []) {
+    if (!columns.has(s.column)) throw bad(`unknown sort column ${s.column}`);
+    // A sort on a column the service does not offer would order rows by values no consumer may see.
+    if (t.fields && !t.fields.includes(s.column)) throw bad(`sort column ${s.column} is not among the template's fields`);
+  }
   const filters = (t.filters ?? []).map((f) => (f.value === undefined ? f : {
     ...f, value: f.op === 'in' ? (Array.isArray(f.value) ? f.value : [f.value]) : Array.isArray(f.value) && f.value.length === 1 ? f.value[0] : f.value,
   }));

@@ -110,16 +110,26 @@ for (const engine of engines()) {
       await assert.rejects(q({ sort: [{ column: 'ten' }], cursor: next }), isCode('VALIDATION_FAILED'));
       await assert.rejects(q({ sort, filters: [{ column: 'loai', op: 'eq', value: 'xa' }], cursor: next }), isCode('VALIDATION_FAILED'));
       await assert.rejects(q({ sort, cursor: next, offset: 2 }), isCode('VALIDATION_FAILED'));
-      // Altered or garbage cursors are refused with VALIDATION_FAILED, never an SQL error.
-      const body = JSON.parse(Buffer.from(next, 'base64url').toString()) as Record<string, unknown>;
-      const forge = (o: Record<string, unknown>) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      // Opaque: neither the keyset values nor any structure can be read from it.
+      const raw = Buffer.from(next, 'base64url');
+      assert.throws(() => JSON.parse(raw.toString('utf8')) as unknown);
+      assert.doesNotMatch(raw.toString('latin1'), /"ver"|"k"|ma_xa|\d{5}/);
+      // Altered, forged or garbage cursors are refused with VALIDATION_FAILED, never an SQL error.
+      const flip = (i: number) => {
+        const b = Buffer.from(raw);
+        b[i]! ^= 1;
+        return b.toString('base64url');
+      };
+      // The unkeyed format of before: anyone could write one that passed.
+      const forgedOld = Buffer.from(JSON.stringify({ v: 1, ver: 1, k: ['0', null], id: '1', f: 'x'.repeat(22) })).toString('base64url');
       for (const bad of [
         'garbage',
         'eyJ2IjoxfQ',
-        forge({ ...body, id: "1; DROP TABLE warehouse_versions; --" }),
-        forge({ ...body, k: ["' OR 1=1 --", null] }),
-        forge({ ...body, ver: 99 }),
-        forge({ ...body, extra: 1 }),
+        forgedOld,
+        flip(0),
+        flip(5),
+        flip(20),
+        flip(raw.length - 1),
         next.slice(0, -2),
         `${next}!`,
       ]) {

@@ -1,7 +1,7 @@
 import { ident, type Db, type Queryable } from '../../core/db/index.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
 import { compileQuery, LINE, unknownColumn, type OutColumn } from './compile.js';
-import { badCursor, decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
+import { badCursor, CursorBox, queryFingerprint } from './cursor.js';
 import { PG_TYPES, RowEncoder, rowFromDb, stableJson } from './rows.js';
 import {
   COLUMN_NAME,
@@ -107,9 +107,15 @@ const noVersion = (datasetId: string, version?: number) =>
  */
 export class WarehouseService {
   private readonly store: WarehouseStore;
+  private readonly cursors: CursorBox;
 
-  constructor(private readonly db: Db) {
+  /**
+   * @param opts.cursorKey 32 bytes sealing page cursors (the composition root derives it from the
+   *   platform secret, so every instance accepts every other's cursors); random per process when absent.
+   */
+  constructor(private readonly db: Db, opts: { cursorKey?: Buffer } = {}) {
     this.store = new WarehouseStore(db);
+    this.cursors = new CursorBox(opts.cursorKey);
   }
 
   /**
@@ -297,18 +303,19 @@ export class WarehouseService {
    * offset or cursor paging, counts, group-by aggregates. Columns are checked against `columns`
    * (the dataset schema); values are bound. Dates come back as 'YYYY-MM-DD', numbers as JS numbers
    * when within ±2^53 (else their exact text); system columns are hidden except `_line` on request.
-   * A cursor keeps reading the version it started on.
+   * A cursor keeps reading the version it started on; it is encrypted, and valid only for the same
+   * query and the same `cursorScope` (the gateway passes its agreement: a cursor does not cross agreements).
    * @throws AppError VALIDATION_FAILED (unknown column, bad value, bad cursor…), NOT_FOUND (no such version).
    */
-  async query(datasetId: string, columns: WhColumn[], q: WhQuery): Promise<WhQueryResult> {
+  async query(datasetId: string, columns: WhColumn[], q: WhQuery, opts: { cursorScope?: string } = {}): Promise<WhQueryResult> {
     tableName(datasetId);
     checkColumns(columns);
     if (!q || typeof q !== 'object') throw invalid({ vi: 'Truy vấn không hợp lệ', en: 'Invalid query' });
-    const fingerprint = queryFingerprint(datasetId, stableJson({ f: q.filters ?? [], q: q.q ?? null, s: q.sort ?? [] }));
+    const fingerprint = queryFingerprint(datasetId, stableJson({ f: q.filters ?? [], q: q.q ?? null, s: q.sort ?? [], scope: opts.cursorScope ?? null }));
     let version: number;
     let position = null;
     if (q.cursor !== undefined) {
-      const d = decodeCursor(q.cursor, fingerprint);
+      const d = this.cursors.decode(q.cursor, fingerprint);
       if (q.version !== undefined && q.version !== d.version) throw badCursor();
       version = await this.resolveVersion(datasetId, d.version);
       position = d.pos;
@@ -333,7 +340,7 @@ export class WarehouseService {
     let nextCursor: string | null = null;
     if (raw.length > c.limit) {
       const last = page[page.length - 1]!;
-      nextCursor = encodeCursor(version, { values: c.sort.map((_, i) => (last[`_s${i}`] ?? null) as string | null), id: String(last._id) }, fingerprint);
+      nextCursor = this.cursors.encode(version, { values: c.sort.map((_, i) => (last[`_s${i}`] ?? null) as string | null), id: String(last._id) }, fingerprint);
     }
     return { rows: page.map(decode), ...(total === undefined ? {} : { total }), nextCursor };
   }
