@@ -154,6 +154,11 @@ export class AuditLog {
 export interface PendingAudit {
   entry: AuditEntry;
   committed: boolean;
+  /**
+   * Set when the response is on its way (server.ts, onSend): the request's own work is done, and a
+   * transaction that commits later is background work a timer or promise carried the context into.
+   */
+  closed?: boolean;
 }
 
 const pendingAudit = new AsyncLocalStorage<PendingAudit>();
@@ -161,6 +166,15 @@ const pendingAudit = new AsyncLocalStorage<PendingAudit>();
 /** Runs `fn` — the rest of a write request — with its commit record pending. */
 export function withPendingAudit<T>(pending: PendingAudit, fn: () => T): T {
   return pendingAudit.run(pending, fn);
+}
+
+/**
+ * Runs `fn` outside any request's audit context. AsyncLocalStorage follows timers, immediates and
+ * promises, so a timer started while a write request runs (a usage counter's flush) would otherwise
+ * commit that request's record — or be rolled back with it. Start background work through this.
+ */
+export function outsideRequest<T>(fn: () => T): T {
+  return pendingAudit.exit(fn);
 }
 
 /**
@@ -178,7 +192,7 @@ export function auditCommits(db: Db, audit: AuditLog): Db {
     const result = await db.transaction(async (tx) => {
       const value = await fn(tx);
       const pending = pendingAudit.getStore();
-      if (pending && !pending.committed) {
+      if (pending && !pending.committed && !pending.closed) {
         await audit.append(pending.entry, tx);
         appended.by = pending;
       }
@@ -190,7 +204,7 @@ export function auditCommits(db: Db, audit: AuditLog): Db {
   // A write statement sent on its own commits on its own: it becomes a transaction with the record.
   const query = <T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> => {
     const pending = pendingAudit.getStore();
-    if (!pending || pending.committed || !WRITE_STATEMENT.test(sql)) return db.query<T>(sql, params);
+    if (!pending || pending.committed || pending.closed || !WRITE_STATEMENT.test(sql)) return db.query<T>(sql, params);
     return transaction((tx) => tx.query<T>(sql, params));
   };
   return { ...db, query, transaction };

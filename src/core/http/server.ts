@@ -11,7 +11,7 @@ import { ANONYMOUS, authorize, type Permission, type Principal, type PrincipalRe
 import { withPendingAudit, type AuditEntry, type AuditLog, type PendingAudit } from '../audit/index.js';
 import { AppError, invalid, unauthenticated } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { sendProblem } from './problem.js';
+import { sendProblem, toProblem } from './problem.js';
 
 export const SESSION_COOKIE = 'provdata_session';
 export const API_KEY_PREFIX = 'pdk_';
@@ -255,17 +255,48 @@ export async function createHttp(deps: HttpDeps): Promise<App> {
     withPendingAudit(req.auditPending, done);
   });
 
-  // Audit, part 2: every write, and every read of a non-public route, whatever its outcome.
-  app.addHook('onResponse', async (req, reply) => {
+  /** Whether a request leaves a response audit row: every write, and every read of a non-public route by a signed-in caller. */
+  const audited = (req: FastifyRequest): boolean => {
     const cfg = req.routeOptions.config;
-    metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
-    if (cfg?.audit === false) return;
-    const write = !SAFE_METHODS.has(req.method);
-    if (!write && (cfg?.public || !req.routeOptions.url)) return;
-    if (!write && req.principal.kind === 'anonymous') return; // refused before any data was read; not a read
+    if (cfg?.audit === false) return false;
+    if (!SAFE_METHODS.has(req.method)) return true;
+    // An anonymous caller of a non-public route was refused before any data was read: not a read.
+    return !cfg?.public && !!req.routeOptions.url && req.principal.kind !== 'anonymous';
+  };
+  const outcomeOf = (status: number): AuditEntry['outcome'] => (status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'error');
+
+  // Audit, part 2: a read is recorded BEFORE its body leaves. When its row cannot be written the data
+  // is not served: the answer becomes a 503 problem, without the route's headers (cursors, ETags).
+  // Every route that reads through this hook gets it; no route audits its own reads.
+  app.addHook('onSend', async (req, reply, payload) => {
+    // The handler is done: whatever commits later (a timer it started) is not this request's change.
+    if (req.auditPending) req.auditPending.closed = true;
+    if (!SAFE_METHODS.has(req.method) || !audited(req)) return payload;
     const status = reply.statusCode;
     try {
-      await audit.append({ ...auditEntry(req, null), outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'error', status });
+      await audit.append({ ...auditEntry(req, null), outcome: outcomeOf(status), status });
+      return payload;
+    } catch (e) {
+      req.log.error({ err: e }, 'audit append failed: the read is not served');
+      if (payload && typeof (payload as { destroy?: unknown }).destroy === 'function') (payload as { destroy(): void }).destroy();
+      for (const name of Object.keys(reply.getHeaders())) if (name !== 'x-request-id') reply.removeHeader(name);
+      const problem = toProblem(new AppError('UNAVAILABLE', {
+        vi: 'Không ghi được nhật ký kiểm toán nên dữ liệu không được trả về; hãy thử lại sau',
+        en: 'The audit log could not be written, so the data is not served; retry later',
+      }), req);
+      reply.code(problem.status).type('application/problem+json; charset=utf-8');
+      return JSON.stringify(problem.body);
+    }
+  });
+
+  // Audit, part 3: every write, whatever its outcome, once its response is sent (its change was
+  // already committed with its commit record, part 1).
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    if (SAFE_METHODS.has(req.method) || !audited(req)) return;
+    const status = reply.statusCode;
+    try {
+      await audit.append({ ...auditEntry(req, null), outcome: outcomeOf(status), status });
     } catch (e) {
       req.log.error({ err: e }, 'audit append failed');
     }

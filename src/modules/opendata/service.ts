@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Db } from '../../core/db/index.js';
+import { outsideRequest } from '../../core/audit/index.js';
 import type { Job, JobQueue } from '../../core/jobs/index.js';
 import { authorize, can, type Principal } from '../../core/auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
@@ -729,7 +730,8 @@ export class OpendataService {
 
   private scheduleFlush(): void {
     if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => void this.flush(), 1000);
+      // Outside the request that counted: the flush is not that request's change (nor audited as it).
+      this.flushTimer = outsideRequest(() => setTimeout(() => void this.flush(), 1000));
       this.flushTimer.unref();
     }
   }
