@@ -43,7 +43,8 @@ const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
 
 if (only !== 'web') {
   const stamp = path.join(root, 'dist', '.build-stamp');
-  if (stale(stamp, [[path.join(root, 'src')], [path.join(root, 'tsconfig.build.json')]])) {
+  // Test files are not compiled (tsconfig.build.json): editing one does not make dist/ stale.
+  if (stale(stamp, [[path.join(root, 'src'), (p) => p.endsWith('.test.ts')], [path.join(root, 'tsconfig.build.json')]])) {
     process.stdout.write('• Biên dịch máy chủ / building the server…\n');
     run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
     // SQL migrations and bundled data travel beside the compiled modules that read them.

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { buildApp, type Platform } from './app.js';
+import type { BuildOptions, Platform } from './app.js';
 import { SYSTEM, ROLES, type Principal, type Role } from './core/auth/index.js';
 import { ConfigError, loadConfig, type Config } from './core/config/index.js';
 import { DataDirLockedError } from './core/db/index.js';
@@ -31,6 +31,14 @@ function config(): Config {
     }
     throw e;
   }
+}
+
+/**
+ * The platform's modules, loaded when a command needs them: loading every module (Fastify, ExcelJS,
+ * Turf…) costs more than a second of CPU, which `--help` and a bad configuration should not pay.
+ */
+async function buildApp(opts: BuildOptions): Promise<Platform> {
+  return (await import('./app.js')).buildApp(opts);
 }
 
 /** Opens the platform for a one-shot command (no HTTP listener, no job loop). */

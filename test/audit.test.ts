@@ -4,16 +4,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { openPglite } from '../src/core/db/index.js';
+import { runCli } from './support/cli.js';
 import { engines, testPlatform, ADMIN_PASSWORD, type TestPlatform } from './support/platform.js';
-
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 interface AuditRow {
   id: number;
@@ -273,19 +269,12 @@ for (const engine of engines()) {
   });
 }
 
-const run = promisify(execFile);
-
 /** Runs the CLI on a data directory; resolves with the exit code and output, never rejects. */
 async function cli(dataDir: string, args: string[]): Promise<{ code: number; out: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env, timeout: 60_000 });
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
-  }
+  const r = await runCli(args, { env, timeout: 60_000 });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 describe('provdata audit verify (CLI, embedded database on disk)', () => {

@@ -4,19 +4,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { buildApp, type Platform } from '../src/app.js';
 import { createLogger } from '../src/core/logger.js';
+import { cliCommand, runCli } from './support/cli.js';
 import { ADMIN_PASSWORD, testConfig } from './support/platform.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const MAIN = ['--import', 'tsx', 'src/main.ts'];
-const run = promisify(execFile);
 
 function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn', ...extra };
@@ -32,13 +30,7 @@ interface Result {
 
 /** Runs `provdata <args>`; resolves with exit code and output, never rejects. */
 async function cli(dataDir: string, args: string[], extra: Record<string, string> = {}): Promise<Result> {
-  try {
-    const r = await run(process.execPath, [...MAIN, ...args], { cwd: ROOT, env: cliEnv(dataDir, extra), timeout: 60_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
+  return runCli(args, { env: cliEnv(dataDir, extra), timeout: 60_000 });
 }
 
 /** Builds the app on the directory (taking its lock), runs `fn`, and always closes it (releasing the lock). */
@@ -174,7 +166,7 @@ describe('provdata CLI', () => {
   });
 
   test('while the server holds the data directory, a CLI command exits 2 with a bilingual message, and the directory stays healthy', async () => {
-    const server = spawn(process.execPath, [...MAIN, 'serve'], { cwd: ROOT, env: cliEnv(dir, { PORT: '0', HOST: '127.0.0.1' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(...cliCommand(['serve']), { cwd: ROOT, env: cliEnv(dir, { PORT: '0', HOST: '127.0.0.1' }), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     server.stdout.on('data', (d: Buffer) => (out += d.toString()));

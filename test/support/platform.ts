@@ -49,11 +49,13 @@ function hashTree(dir: string, h: ReturnType<typeof createHash>, keep: (file: st
  * datasets, so a list of "seed files" went stale). PostgreSQL templates outlive a checkout, so a
  * stale key would hand a later run yesterday's database; a few extra rebuilds are the cheaper error.
  */
+let key: string | undefined;
 function templateKey(): string {
+  if (key) return key;
   const h = createHash('sha256');
   for (const m of MIGRATIONS) hashTree(fileURLToPath(m.dir), h);
   hashTree(path.join(ROOT, 'src'), h, (f) => !f.endsWith('.test.ts'));
-  return h.digest('hex').slice(0, 16);
+  return (key = h.digest('hex').slice(0, 16));
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -90,23 +92,26 @@ async function pgliteTemplate(config: Config): Promise<Blob> {
   return new Blob([readFileSync(file)]);
 }
 
-async function postgresDatabase(config: Config): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = process.env.PROVDATA_TEST_PG_URL!;
-  const admin = new pg.Client({ connectionString: base });
+function postgresUrl(db: string): string {
+  const u = new URL(process.env.PROVDATA_TEST_PG_URL!);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/**
+ * Creates the PostgreSQL template database unless it exists; `copy` then names a fresh copy of it
+ * to create in the same locked section.
+ */
+async function postgresTemplate(config: Config, copy?: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: process.env.PROVDATA_TEST_PG_URL! });
   await admin.connect();
   const tpl = `provdata_tpl_${templateKey()}`;
-  const name = `provdata_t_${process.pid}_${Date.now().toString(36)}`;
-  const urlOf = (db: string) => {
-    const u = new URL(base);
-    u.pathname = `/${db}`;
-    return u.toString();
-  };
   try {
     await admin.query('SELECT pg_advisory_lock(7042099)'); // one process builds the template
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [tpl]);
     if (!exists.rowCount) {
       await admin.query(`CREATE DATABASE ${tpl}_building`);
-      const db = await openPostgres(urlOf(`${tpl}_building`), 2);
+      const db = await openPostgres(postgresUrl(`${tpl}_building`), 2);
       await seeded(db, config);
       await db.close();
       await admin.query(`ALTER DATABASE ${tpl}_building RENAME TO ${tpl}`);
@@ -117,20 +122,38 @@ async function postgresDatabase(config: Config): Promise<{ url: string; drop: ()
       );
       for (const r of old.rows) await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => {});
     }
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${tpl}`);
+    if (copy) await admin.query(`CREATE DATABASE ${copy} TEMPLATE ${tpl}`);
   } finally {
     await admin.query('SELECT pg_advisory_unlock(7042099)').catch(() => {});
     await admin.end();
   }
+}
+
+async function postgresDatabase(config: Config): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `provdata_t_${process.pid}_${Date.now().toString(36)}`;
+  await postgresTemplate(config, name);
   return {
-    url: urlOf(name),
+    url: postgresUrl(name),
     drop: async () => {
-      const c = new pg.Client({ connectionString: base });
+      const c = new pg.Client({ connectionString: process.env.PROVDATA_TEST_PG_URL! });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
     },
   };
+}
+
+/**
+ * Builds the seeded template of every engine under test unless it is current. scripts/test.mjs
+ * runs this once before the test processes start: two files started at once would otherwise both
+ * seed a PGlite template (the PostgreSQL one is built under a lock, the later process waiting).
+ */
+export async function prepareTemplates(): Promise<void> {
+  const config = testConfig();
+  for (const engine of engines()) {
+    if (engine === 'pglite') await pgliteTemplate(config);
+    else await postgresTemplate(config);
+  }
 }
 
 export interface TestPlatform extends Platform {

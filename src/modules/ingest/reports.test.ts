@@ -6,19 +6,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { unicodeToTcvn3 } from './parse/index.js';
+import { runCli } from '../../../test/support/cli.js';
 import { ADMIN_PASSWORD, engines, testPlatform, type TestPlatform } from '../../../test/support/platform.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const run = promisify(execFile);
 
 type Commune = [code: string, name: string, male: number, female: number];
 const V1: Commune[] = [['21553', 'Quy Nhơn Bắc', 20100, 21050], ['21583', 'Quy Nhơn', 30500, 31200], ['21589', 'Quy Nhơn Tây', 11000, 11800]];
@@ -185,16 +180,10 @@ for (const engine of engines()) {
 describe('provincial reports through the CLI (pglite data directory)', () => {
   let dir: string;
   const cli = async (args: string[]) => {
-    try {
-      const r = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-        cwd: ROOT, timeout: 150_000, maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, PROVDATA_DATA_DIR: dir, PROVDATA_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn', DATABASE_URL: '' },
-      });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (e) {
-      const x = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof x.code === 'number' ? x.code : -1, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
-    }
+    return runCli(args, {
+      timeout: 150_000, maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, PROVDATA_DATA_DIR: dir, PROVDATA_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn', DATABASE_URL: '' },
+    });
   };
   const file = (name: string, bytes: Buffer) => {
     const f = path.join(dir, name);

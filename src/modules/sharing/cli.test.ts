@@ -4,29 +4,19 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { buildApp } from '../../app.js';
 import { loadConfig } from '../../core/config/index.js';
 import { createLogger } from '../../core/logger.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const run = promisify(execFile);
+import { runCli } from '../../../test/support/cli.js';
 
 async function cli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: 'test-admin-password-123', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env, timeout: 120_000 });
-    return { code: 0, stdout: r.stdout };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '' };
-  }
+  const r = await runCli(args, { env, timeout: 120_000 });
+  return { code: r.code, stdout: r.stdout };
 }
 
 const exchange = (n: number) => ({
