@@ -109,11 +109,14 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const catalog = new CatalogService(db, { dictionary, orgExists });
     // Secrets at rest (sync tokens, webhook secrets) and keys derived for one use each (page cursors).
     const secrets = SecretBox.open(config.dataDir, config.secretKey);
-    const warehouse = new WarehouseService(db, { cursorKey: secrets.derive('warehouse-cursor') });
+    const warehouse = new WarehouseService(db, { cursorKey: secrets.derive('warehouse-cursor'), largeVersionRows: config.largeDatasetRows });
     const objects = new FsObjectStore(path.join(config.dataDir, 'objects'));
     const displayNames = (ids: string[]) => org.displayNames(ids);
     const ingest = new IngestService({ db, config, objects, events, catalog, dictionary, warehouse, displayNames });
-    const sharing = new SharingService({ db, audit, jobs, catalog, dictionary, orgExists, dataDir: config.dataDir });
+    const sharing = new SharingService({
+      db, audit, jobs, catalog, dictionary, orgExists, dataDir: config.dataDir,
+      accessIndexes: (datasetId, paths, reason) => warehouse.ensureAccessIndexes(datasetId, paths, reason),
+    });
     const gateway = new LdopGateway(sharing, warehouse, audit);
     // A new version of a shared dataset: expose its read service and notify subscribed consumers.
     events.subscribe('ldop.dataset-published', 'dataset.version.published', (e) => sharing.onDatasetPublished(e));

@@ -26,6 +26,8 @@ export const ERROR_CATALOGUE = {
   REPLAYED_REQUEST: { status: 409, vi: 'Mã chống lặp (nonce) đã được dùng', en: 'Request nonce already used' },
   VOLUME_EXCEEDED: { status: 429, vi: 'Vượt hạn mức số dòng trong ngày của thỏa thuận', en: 'Daily row volume of the agreement exceeded' },
   UPSTREAM_FAILED: { status: 502, vi: 'Dịch vụ của cơ quan cung cấp không phản hồi đúng', en: 'The provider\'s service failed' },
+  // A filter a large dataset has no index for: served only by reading every row, so refused.
+  FILTER_NOT_INDEXED: { status: 400, vi: 'Bộ lọc này cần chỉ mục trên một tập dữ liệu lớn', en: 'This filter needs an index on a large dataset' },
   INTERNAL: { status: 500, vi: 'Lỗi hệ thống', en: 'Internal error' },
   UNAVAILABLE: { status: 503, vi: 'Dịch vụ tạm thời không sẵn sàng', en: 'Service unavailable' },
 } as const;

@@ -23,6 +23,7 @@ export const CONFIG_VARIABLES = [
   { name: 'PROVDATA_SECRET_KEY', default: '', doc: 'Key (32 bytes, base64) sealing secrets kept in the database, such as national targets\' tokens. Empty: a key file generated in <data dir>/keys/.' },
   { name: 'PROVDATA_MAX_UPLOAD_MB', default: '2048', doc: 'Largest file a steward may upload, in MB.' },
   { name: 'PROVDATA_INGEST_WORKERS', default: 'auto', doc: 'Threads that check one large CSV file: 1, 2 (files from 32 MB are cut into blocks read side by side), or auto (2 on a machine with 4 or more cores).' },
+  { name: 'PROVDATA_LARGE_DATASET_ROWS', default: '200000', doc: 'Rows from which a dataset version is large: a filter, search or sort no index serves is refused (FILTER_NOT_INDEXED) instead of reading every row, and filtered totals are estimated beyond 10,000 matches.' },
   { name: 'LOG_LEVEL', default: 'info', doc: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
 ] as const;
 
@@ -48,6 +49,7 @@ export interface Config {
   readonly maxUploadMb: number;
   /** Threads that check one large CSV file; 'auto': 2 with 4 cores or more (see ingest/load-feed.ts). */
   readonly ingestWorkers: 1 | 2 | 'auto';
+  readonly largeDatasetRows: number;
   /** Base64 of 32 bytes, or null for the key file in the data directory (core/secrets.ts). Never logged. */
   readonly secretKey: string | null;
   readonly logLevel: string;
@@ -139,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: proxies(raw('PROVDATA_TRUST_PROXY'), problems),
     maxUploadMb: int('PROVDATA_MAX_UPLOAD_MB', 1, 1024 * 1024),
     ingestWorkers: raw('PROVDATA_INGEST_WORKERS') === 'auto' ? 'auto' : (int('PROVDATA_INGEST_WORKERS', 1, 2) as 1 | 2),
+    largeDatasetRows: int('PROVDATA_LARGE_DATASET_ROWS', 1, 2 ** 31 - 1),
     secretKey,
     logLevel,
   };

@@ -68,6 +68,9 @@ function ckanError(e: unknown): { status: number; code: ErrorCode; error: Record
         for (const f of e.extra.errors ?? [{ field: 'message', message: e.detail?.en ?? e.message }]) (fields[f.field] ??= []).push(f.message);
         return { status: 409, code: 'VALIDATION_FAILED', error: { __type: 'Validation Error', ...fields } };
       }
+      case 'FILTER_NOT_INDEXED':
+        // A filter a large table has no index for: CKAN's validation status, the platform's code, Vietnamese first.
+        return { status: 409, code: 'FILTER_NOT_INDEXED', error: { __type: 'Validation Error', message: e.detail?.vi ?? e.message, filters: [e.detail?.en ?? e.message] } };
       case 'NOT_FOUND':
         return { status: 404, code: 'NOT_FOUND', error: { __type: 'Not Found Error', message: e.detail?.en ?? 'Not found' } };
       case 'UNAUTHENTICATED':

@@ -8,7 +8,7 @@ import type { DomainEvent } from '../../core/events/index.js';
 import type { Job, JobQueue } from '../../core/jobs/index.js';
 import type { CatalogService, Dataset } from '../catalog/index.js';
 import type { DictionaryService } from '../dictionary/index.js';
-import { FILTER_OPS, type WhFilter } from '../warehouse/index.js';
+import { FILTER_OPS, type AccessPath, type WhFilter } from '../warehouse/index.js';
 import { checkRowFilter, keepsConditions } from './filter.js';
 import { MessageLog } from './messagelog.js';
 import {
@@ -37,6 +37,11 @@ export interface SharingDeps {
   orgExists(id: string): Promise<boolean>;
   /** Where the signing key lives (`<dataDir>/keys/`). */
   dataDir: string;
+  /**
+   * Declares the columns a service or agreement filters and sorts a dataset by, and builds their
+   * indexes (the warehouse's `ensureAccessIndexes`): run by a background job, never in a request.
+   */
+  accessIndexes?: (datasetId: string, paths: AccessPath[], reason: string) => Promise<unknown>;
   options?: SharingOptions;
 }
 
@@ -45,6 +50,7 @@ const COLUMN = /^[a-z][a-z0-9_]{0,62}$/;
 const RESERVED_PARAMS = new Set(['filter', 'sort', 'limit', 'cursor', 'fields', 'format']);
 const MAINTENANCE = 'ldop:maintenance';
 const WEBHOOK = 'ldop:webhook';
+const ACCESS_INDEXES = 'ldop:access-indexes';
 const nfc = (s: string) => s.normalize('NFC').trim();
 const notFoundSubsystem = () => notFound({ vi: 'Không có hệ thống thông tin này', en: 'No such subsystem' });
 const notFoundService = () => notFound({ vi: 'Không có dịch vụ này', en: 'No such service' });
@@ -135,6 +141,27 @@ export class SharingService {
     this.opts = { checkpointEveryMinutes: 60, outboundTimeoutMs: 10_000, webhookAttempts: 8, ...(deps.options ?? {}) };
     deps.jobs.handle(MAINTENANCE, () => this.maintenance());
     deps.jobs.handle(WEBHOOK, (job) => this.deliverWebhook(job));
+    deps.jobs.handle(ACCESS_INDEXES, async (job) => {
+      const p = job.payload as { datasetId?: unknown; paths?: unknown; reason?: unknown };
+      if (typeof p.datasetId !== 'string' || !Array.isArray(p.paths) || typeof p.reason !== 'string') return; // malformed: nothing to retry
+      await deps.accessIndexes?.(p.datasetId, p.paths as AccessPath[], p.reason);
+    });
+  }
+
+  /**
+   * Queues the index build for the columns `filters` and `sort` read a dataset by: an equality
+   * index for eq, in and ranges (and sorts), a prefix index on the folded text for startsWith. A
+   * lookup through the gateway then reads an index, never the whole dataset.
+   */
+  private async queueAccessIndexes(datasetId: string | null, filters: readonly { column: string; op: string }[], sort: readonly { column: string }[], reason: string): Promise<void> {
+    if (!datasetId || !this.deps.accessIndexes) return;
+    const paths: AccessPath[] = [];
+    for (const f of filters) {
+      if (['eq', 'in', 'lt', 'lte', 'gt', 'gte'].includes(f.op)) paths.push({ column: f.column, kind: 'equality' });
+      else if (f.op === 'startsWith') paths.push({ column: f.column, kind: 'prefix' });
+    }
+    for (const s of sort) paths.push({ column: s.column, kind: 'equality' });
+    if (paths.length) await this.deps.jobs.enqueue(ACCESS_INDEXES, { datasetId, paths, reason }, { maxAttempts: 5 });
   }
 
   // ---- subsystems and credentials ---------------------------------------------------------------
@@ -297,6 +324,7 @@ export class SharingService {
       subsystem_id: sub.id, org_id: sub.org_id, code: input.code, kind: input.kind, title: nfc(input.title), description: input.description ? nfc(input.description) : null,
       dataset_id: datasetId, template, params, fields, upstream_url: upstreamUrl, upstream_format: upstreamFormat, createdBy: actor.id,
     });
+    await this.queueAccessIndexes(datasetId, template?.filters ?? [], template?.sort ?? [], `sharing-service:${id}`);
     return (await this.store.getService(id))!;
   }
 
@@ -473,7 +501,7 @@ export class SharingService {
   async approve(actor: Principal, id: string, d: Decision): Promise<AgreementRow> {
     const a0 = await this.store.getAgreement(id);
     const service = a0 ? await this.store.getService(a0.service_id) : null;
-    return this.transition(actor, id, 'provider', ['requested'], async (a, store) => {
+    const approved = await this.transition(actor, id, 'provider', ['requested'], async (a, store) => {
       const req = termsOf(a);
       const t = await this.checkTerms(service!, {
         ...req,
@@ -498,6 +526,9 @@ export class SharingService {
       await this.record(a.id, 'approved', actor, d.note ?? null, t, store);
       await store.notify({ orgId: a.consumer_org_id, kind: 'agreement.approved', title: `Đã phê duyệt chia sẻ “${a.service_title}”`, body: d.note ?? null, link: `/ldop/agreements/${a.id}` });
     });
+    // The row filter is applied to every call of the agreement: its columns must be index reads.
+    await this.queueAccessIndexes(service?.dataset_id ?? null, approved.row_filter, [], `sharing-agreement:${approved.id}`);
+    return approved;
   }
 
   async reject(actor: Principal, id: string, note: string): Promise<AgreementRow> {

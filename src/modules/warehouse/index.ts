@@ -1,7 +1,7 @@
 import type { Module } from '../../core/module.js';
 
 export { WarehouseService, type QueryIndexReport } from './service.js';
-export { queryIndexName, type QueryIndex } from './store.js';
+export { queryIndexName, type AccessPath, type QueryIndex } from './store.js';
 export { warehouseRoutes } from './routes.js';
 export { RowEncoder } from './rows.js';
 export {

@@ -60,7 +60,7 @@ export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; c
         sort: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}(:(asc|desc))?$', description: 'cột:asc|desc' })),
         fields: Type.Optional(Type.String({ maxLength: 2000, description: 'cột,cột' })),
       }),
-      response: { 200: Type.Object({ rows: Type.Array(Type.Unknown()), total: Type.Optional(Type.Integer()), version: Type.Union([Type.Integer(), Type.Null()]), columns: Type.Array(Type.Unknown()) }), ...errors },
+      response: { 200: Type.Object({ rows: Type.Array(Type.Unknown()), total: Type.Optional(Type.Integer()), totalEstimated: Type.Optional(Type.Boolean()), version: Type.Union([Type.Integer(), Type.Null()]), columns: Type.Array(Type.Unknown()) }), ...errors },
     },
   }, async (req) => {
     const { ds, columns } = await open(req.principal, req.params.dataset);
@@ -73,7 +73,7 @@ export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; c
       ...(sortCol ? { sort: [{ column: sortCol, dir: dir === 'desc' ? 'desc' : 'asc' }] } : {}),
       ...(req.query.fields ? { fields: req.query.fields.split(',').map((f) => f.trim()).filter(Boolean) } : {}),
     });
-    return { rows: mask(r.rows, await maskedColumns(req.principal, ds, dictionary)), total: r.total, version: req.query.version ?? ds.latestVersion, columns: cols };
+    return { rows: mask(r.rows, await maskedColumns(req.principal, ds, dictionary)), total: r.total, ...(r.totalEstimated ? { totalEstimated: true } : {}), version: req.query.version ?? ds.latestVersion, columns: cols };
   });
 
   app.get('/api/datasets/:dataset/diff', {

@@ -78,6 +78,11 @@ export interface WhQueryResult {
   rows: Row[];
   /** Matching rows (or groups), when `count` was asked. */
   total?: number;
+  /**
+   * True when `total` is the planner's estimate: on a large version a filtered total is counted
+   * exactly only up to a bound (see `EXACT_COUNT_MATCHES`), never by reading every matching row.
+   */
+  totalEstimated?: boolean;
   /** Opaque cursor for the next page; null on the last page. Absent for grouped queries. */
   nextCursor?: string | null;
 }

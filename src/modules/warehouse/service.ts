@@ -18,7 +18,7 @@ import {
   type WhQuery,
   type WhQueryResult,
 } from './schema.js';
-import { datasetTable, queryIndexName, tableName, WarehouseStore, type QueryIndex, type VersionRow } from './store.js';
+import { datasetTable, indexable, keyIndex, pathIndex, queryIndexName, tableName, WarehouseStore, type AccessPath, type IndexedColumns, type QueryIndex, type VersionRow } from './store.js';
 
 /** PostgreSQL caps a table at 1600 columns; leave room for the system columns. */
 const MAX_COLUMNS = 1500;
@@ -26,6 +26,17 @@ const MAX_COLUMNS = 1500;
 const CSV_CHUNK_CHARS = 256 * 1024;
 /** Rows per page of {@link WarehouseService.exportStream}: few round trips, a few MB held at most. */
 export const EXPORT_PAGE_ROWS = 5000;
+/**
+ * A version with more rows than this is "large": a filter, search or sort no index serves is
+ * refused (FILTER_NOT_INDEXED) rather than scanned, and a filtered total is counted exactly only up
+ * to {@link EXACT_COUNT_MATCHES}. A sequential scan of 200,000 rows already takes 50–100 ms and
+ * holds a connection meanwhile; of 10 million, seconds.
+ */
+export const LARGE_VERSION_ROWS = 200_000;
+/** On a large version, matches counted exactly before the total becomes the planner's estimate. */
+export const EXACT_COUNT_MATCHES = 10_000;
+/** How long the list of a table's indexes is trusted before it is read again (other processes build them too). */
+const INDEX_CACHE_MS = 10_000;
 
 const shown = (s: unknown) => JSON.stringify(String(s)).slice(0, 80);
 
@@ -108,14 +119,20 @@ const noVersion = (datasetId: string, version?: number) =>
 export class WarehouseService {
   private readonly store: WarehouseStore;
   private readonly cursors: CursorBox;
+  private readonly largeRows: number;
+  private readonly indexCache = new Map<string, { at: number; cols: IndexedColumns }>();
+  /** The index build of each dataset in progress in this process (see {@link build}). */
+  private readonly building = new Map<string, Promise<unknown>>();
 
   /**
    * @param opts.cursorKey 32 bytes sealing page cursors (the composition root derives it from the
    *   platform secret, so every instance accepts every other's cursors); random per process when absent.
+   * @param opts.largeVersionRows see {@link LARGE_VERSION_ROWS} (tests lower it).
    */
-  constructor(private readonly db: Db, opts: { cursorKey?: Buffer } = {}) {
+  constructor(private readonly db: Db, opts: { cursorKey?: Buffer; largeVersionRows?: number } = {}) {
     this.store = new WarehouseStore(db);
     this.cursors = new CursorBox(opts.cursorKey);
+    this.largeRows = opts.largeVersionRows ?? LARGE_VERSION_ROWS;
   }
 
   /**
@@ -224,6 +241,15 @@ export class WarehouseService {
       await this.store.dropStage(tx, stage);
     }
     if (created) await this.store.createIndexes(tx, datasetId);
+    // The access paths: the key (a lookup by key must never scan; IF NOT EXISTS, so this also gives
+    // a table older than the key index, or a replace that changed the key, its index), and on a new
+    // table the columns services and publications declared before it existed.
+    const wanted = [keyIndex(datasetId, keyColumns), ...(created ? (await this.store.accessPaths(datasetId, tx)).map((a) => pathIndex(datasetId, a)) : [])];
+    for (const index of wanted) if (index) await this.store.buildIndex(tx, datasetId, index);
+    // Fresh statistics in the same transaction (ANALYZE counts the rows it inserted): without them
+    // the planner, PGlite's above all, guesses a small table and scans instead of using the indexes.
+    await this.store.analyze(datasetId, tx);
+    this.indexCache.delete(datasetId);
     const rowCount = prevRows + added - removed;
     await this.store.insertVersion(tx, {
       dataset_id: datasetId,
@@ -286,16 +312,22 @@ export class WarehouseService {
 
   /** Resolves the version to read. @throws AppError NOT_FOUND. */
   private async resolveVersion(datasetId: string, version: number | undefined): Promise<number> {
+    return (await this.resolve(datasetId, version)).version;
+  }
+
+  /** The version row to read (the latest by default). @throws AppError NOT_FOUND, VALIDATION_FAILED. */
+  private async resolve(datasetId: string, version: number | undefined): Promise<VersionRow> {
     if (version === undefined) {
       const v = await this.store.latestVersion(datasetId);
       if (!v) throw noVersion(datasetId);
-      return v.version;
+      return v;
     }
     if (!Number.isSafeInteger(version) || version < 1 || version > 2 ** 31 - 1) {
       throw invalid({ vi: 'Số phiên bản không hợp lệ', en: 'Invalid version number' }, [{ field: 'version', message: 'invalid' }]);
     }
-    if (!(await this.store.getVersion(datasetId, version))) throw noVersion(datasetId, version);
-    return version;
+    const v = await this.store.getVersion(datasetId, version);
+    if (!v) throw noVersion(datasetId, version);
+    return v;
   }
 
   /**
@@ -312,37 +344,47 @@ export class WarehouseService {
     checkColumns(columns);
     if (!q || typeof q !== 'object') throw invalid({ vi: 'Truy vấn không hợp lệ', en: 'Invalid query' });
     const fingerprint = queryFingerprint(datasetId, stableJson({ f: q.filters ?? [], q: q.q ?? null, s: q.sort ?? [], scope: opts.cursorScope ?? null }));
-    let version: number;
+    let v: VersionRow;
     let position = null;
     if (q.cursor !== undefined) {
       const d = this.cursors.decode(q.cursor, fingerprint);
       if (q.version !== undefined && q.version !== d.version) throw badCursor();
-      version = await this.resolveVersion(datasetId, d.version);
+      v = await this.resolve(datasetId, d.version);
       position = d.pos;
     } else {
-      version = await this.resolveVersion(datasetId, q.version);
+      v = await this.resolve(datasetId, q.version);
     }
+    const version = v.version;
+    const rows = Number(v.row_count);
     const present = await this.store.tableColumns(datasetId);
     if (!present) throw noVersion(datasetId);
     const c = compileQuery(datasetTable(datasetId), columns, new Set(present.keys()), version, q, position);
+    await this.refuseScan(datasetId, rows, q, present);
     const raw = await this.store.run(c.sql, c.params);
     // Nothing filters the rows: the version's row count is the exact total, kept by every load
     // (a count(*) would read the whole version: seconds on a 10M-row table).
     const unfiltered = !c.grouped && !(q.filters ?? []).length && !(typeof q.q === 'string' && q.q.trim());
-    const total = !c.countSql
-      ? undefined
-      : unfiltered
-        ? Number((await this.store.getVersion(datasetId, version))?.row_count ?? 0)
-        : Number((await this.store.run(c.countSql, c.countParams))[0]?.n ?? 0);
+    let total: number | undefined;
+    let totalEstimated = false;
+    if (!c.countSql) total = undefined;
+    else if (unfiltered) total = rows;
+    else if (c.grouped || rows <= this.largeRows) total = Number((await this.store.run(c.countSql, c.countParams))[0]?.n ?? 0);
+    else {
+      // A large version: counted through the index up to a bound, estimated beyond it.
+      const n = await this.boundedCount(c.fromWhere!, c.countParams, EXACT_COUNT_MATCHES);
+      total = n.total;
+      totalEstimated = n.estimated;
+    }
+    const totals = total === undefined ? {} : { total, ...(totalEstimated ? { totalEstimated } : {}) };
     const decode = (r: Row) => rowFromDb(r, c.out);
-    if (c.grouped) return { rows: raw.map(decode), ...(total === undefined ? {} : { total }) };
+    if (c.grouped) return { rows: raw.map(decode), ...totals };
     const page = raw.slice(0, c.limit);
     let nextCursor: string | null = null;
     if (raw.length > c.limit) {
       const last = page[page.length - 1]!;
       nextCursor = this.cursors.encode(version, { values: c.sort.map((_, i) => (last[`_s${i}`] ?? null) as string | null), id: String(last._id) }, fingerprint);
     }
-    return { rows: page.map(decode), ...(total === undefined ? {} : { total }), nextCursor };
+    return { rows: page.map(decode), ...totals, nextCursor };
   }
 
   /**
@@ -444,26 +486,126 @@ export class WarehouseService {
     for (const name of new Set(equalityColumns)) {
       const type = present.get(name);
       // Geometry and JSON have no useful b-tree equality; system columns are indexed already.
-      if (type === undefined || name.startsWith('_') || type === 'jsonb' || type.startsWith('geometry')) continue;
+      if (!indexable(type) || name.startsWith('_')) continue;
       wanted.push({ name: queryIndexName(datasetId, name, 'equality'), column: name, kind: 'equality' });
     }
+    return this.build(datasetId, wanted);
+  }
+
+  /**
+   * Declares columns a dataset is read by — the filters of a sharing service or agreement, the
+   * columns a preview sorts by — and builds their indexes: a b-tree on the column for `equality`
+   * (eq, in, ranges, sorts), a b-tree on the folded text for `prefix` (`startsWith`, which compares
+   * without diacritics or case). The paths are kept, so a dataset without a table yet gets them with
+   * its first load. On PostgreSQL each index is built CONCURRENTLY (reads and loads go on); on PGlite
+   * in a short transaction. Columns the dataset table lacks, JSON and geometry columns are skipped.
+   * Meant for a background job: on a 10M-row table an index takes tens of seconds.
+   * @throws AppError VALIDATION_FAILED for a bad dataset id.
+   */
+  async ensureAccessIndexes(datasetId: string, paths: readonly AccessPath[], reason: string): Promise<QueryIndexReport> {
+    tableName(datasetId);
+    const clean = paths.filter((a) => COLUMN_NAME.test(a.column) && (a.kind === 'equality' || a.kind === 'prefix'));
+    await this.store.addAccessPaths(datasetId, clean, reason);
+    const present = await this.store.tableColumns(datasetId);
+    if (!present) return { indexes: [], analyzeMs: 0 };
+    const wanted = clean.filter((a) => indexable(present.get(a.column)) && (a.kind === 'equality' || present.get(a.column) === 'text')).map((a) => pathIndex(datasetId, a));
+    return this.build(datasetId, wanted);
+  }
+
+  /**
+   * Builds the indexes of `wanted` the table lacks, then analyses it if anything was built. Builds
+   * of one dataset in this process run one after the other: two CREATE INDEX CONCURRENTLY on one
+   * table wait for each other's snapshots and PostgreSQL breaks the tie as a deadlock. (Between
+   * processes the jobs' retries take care of it: an index left invalid is rebuilt.)
+   */
+  private build(datasetId: string, wanted: QueryIndex[]): Promise<QueryIndexReport> {
+    const key = datasetId.toLowerCase();
+    const run = (this.building.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.buildNow(datasetId, wanted));
+    const settled = run.catch(() => undefined).finally(() => {
+      if (this.building.get(key) === settled) this.building.delete(key);
+    });
+    this.building.set(key, settled);
+    return run;
+  }
+
+  private async buildNow(datasetId: string, wanted: QueryIndex[]): Promise<QueryIndexReport> {
     const existing = await this.store.indexNames(datasetId);
     const report: QueryIndexReport = { indexes: [], analyzeMs: 0 };
     for (const index of wanted) {
-      if (existing.has(index.name)) {
+      if (existing.has(index.name) && this.db.driver === 'pglite') {
         report.indexes.push({ ...index, created: false, ms: 0 });
         continue;
       }
       const t0 = performance.now();
-      await this.db.transaction((tx) => this.store.createQueryIndex(tx, datasetId, index, this.db.driver === 'postgres' ? '256MB' : null));
+      if (this.db.driver === 'postgres') {
+        // Named but perhaps left invalid by a failed concurrent build: the store checks and rebuilds.
+        if (existing.has(index.name) && (await this.store.isValidIndex(index.name))) {
+          report.indexes.push({ ...index, created: false, ms: 0 });
+          continue;
+        }
+        await this.store.createQueryIndexConcurrently(datasetId, index);
+      } else {
+        await this.db.transaction((tx) => this.store.createQueryIndex(tx, datasetId, index, null));
+      }
       report.indexes.push({ ...index, created: true, ms: performance.now() - t0 });
     }
+    this.indexCache.delete(datasetId);
     if (report.indexes.some((i) => i.created)) {
       const t0 = performance.now();
       await this.store.analyze(datasetId);
       report.analyzeMs = performance.now() - t0;
     }
     return report;
+  }
+
+  /** What the table's valid indexes serve, cached for {@link INDEX_CACHE_MS}. */
+  private async indexed(datasetId: string): Promise<IndexedColumns> {
+    const hit = this.indexCache.get(datasetId);
+    if (hit && performance.now() - hit.at < INDEX_CACHE_MS) return hit.cols;
+    const cols = await this.store.indexedColumns(datasetId);
+    if (this.indexCache.size > 10_000) this.indexCache.clear();
+    this.indexCache.set(datasetId, { at: performance.now(), cols });
+    return cols;
+  }
+
+  /**
+   * On a large version, refuses a query no index serves: at least one filter must be an index read
+   * (eq, in or a range on a column leading a b-tree; startsWith or contains on an indexed folded
+   * column), or `q` must find a trigram index on every text column; without filters, the sort must
+   * follow a b-tree. Anything else reads every row of the table, holding a connection for seconds.
+   * @throws AppError FILTER_NOT_INDEXED naming the columns that can be filtered on.
+   */
+  private async refuseScan(datasetId: string, rows: number, q: WhQuery, present: ReadonlyMap<string, string>): Promise<void> {
+    const filters = q.filters ?? [];
+    const search = typeof q.q === 'string' && q.q.trim() !== '';
+    const sort = q.sort ?? [];
+    const grouped = (q.groupBy ?? []).length > 0 || (q.aggregates ?? []).length > 0;
+    if (rows <= this.largeRows || (!filters.length && !search && (grouped || !sort.length))) return;
+    const idx = await this.indexed(datasetId);
+    const served = filters.some((f) =>
+      ['eq', 'in', 'lt', 'lte', 'gt', 'gte'].includes(f.op)
+        ? idx.equality.has(f.column)
+        : f.op === 'startsWith'
+          ? idx.folded.has(f.column) || idx.trigram.has(f.column)
+          : f.op === 'contains' && idx.trigram.has(f.column),
+    );
+    const textCols = [...present].filter(([n, t]) => t === 'text' && !n.startsWith('_')).map(([n]) => n);
+    const searchServed = search && textCols.every((c) => idx.trigram.has(c));
+    if (served || searchServed) return;
+    if (!filters.length && !search && idx.equality.has(sort[0]!.column)) return;
+    const visible = (set: Set<string>) => [...set].filter((c) => !c.startsWith('_')).sort();
+    const equality = visible(idx.equality);
+    const text = visible(new Set([...idx.folded, ...idx.trigram]));
+    const names = [...new Set([...equality, ...text])].sort();
+    const shown = (l: string[]) => (l.length ? l.join(', ') : '—');
+    throw new AppError(
+      'FILTER_NOT_INDEXED',
+      {
+        vi: `Bộ dữ liệu có ${rows.toLocaleString('vi-VN')} dòng, quá lớn để đọc hết cho một truy vấn: hãy lọc bằng (eq, in, khoảng) hoặc sắp xếp theo một cột có chỉ mục (${shown(equality)}), hoặc tìm theo chữ trên cột (${shown(text)})`,
+        en: `The dataset has ${rows} rows, too many to read for one query: filter by equality (eq, in, range) or sort on an indexed column (${shown(equality)}), or search text in (${shown(text)})`,
+      },
+      { indexedColumns: names, equalityColumns: equality, textColumns: text, rows },
+    );
   }
 
   /**
@@ -481,20 +623,28 @@ export class WarehouseService {
   ): Promise<{ total: number; estimated: boolean }> {
     tableName(datasetId);
     checkColumns(columns);
-    const version = await this.resolveVersion(datasetId, q.version);
+    const v = await this.resolve(datasetId, q.version);
+    const version = v.version;
     const unfiltered = !(q.filters ?? []).length && !(typeof q.q === 'string' && q.q.trim());
     const threshold = opts.estimateAbove;
     if (threshold !== undefined && (!Number.isSafeInteger(threshold) || threshold < 0)) {
       throw invalid({ vi: 'Ngưỡng ước lượng tổng không hợp lệ', en: 'Invalid total estimation threshold' }, [{ field: 'total_estimation_threshold', message: 'must be a natural number' }]);
     }
-    if (unfiltered) return { total: Number((await this.store.getVersion(datasetId, version))?.row_count ?? 0), estimated: false };
+    if (unfiltered) return { total: Number(v.row_count), estimated: false };
     const present = await this.store.tableColumns(datasetId);
     if (!present) throw noVersion(datasetId);
-    const c = compileQuery(datasetTable(datasetId), columns, new Set(present.keys()), version, { version, filters: q.filters, q: q.q, limit: 1, count: true }, null);
+    const cq: WhQuery = { version, filters: q.filters, q: q.q, limit: 1, count: true };
+    const c = compileQuery(datasetTable(datasetId), columns, new Set(present.keys()), version, cq, null);
+    await this.refuseScan(datasetId, Number(v.row_count), cq, present);
     if (threshold === undefined) return { total: Number((await this.store.run(c.countSql!, c.countParams))[0]?.n ?? 0), estimated: false };
-    const counted = await this.store.countUpTo(c.fromWhere!, c.countParams, threshold + 1);
+    return this.boundedCount(c.fromWhere!, c.countParams, threshold);
+  }
+
+  /** Counts up to `threshold` + 1 rows: exact up to the threshold, the planner's estimate (never below) beyond. */
+  private async boundedCount(fromWhere: string, params: readonly unknown[], threshold: number): Promise<{ total: number; estimated: boolean }> {
+    const counted = await this.store.countUpTo(fromWhere, params, threshold + 1);
     if (counted <= threshold) return { total: counted, estimated: false };
-    return { total: Math.max(counted, await this.store.estimateRows(c.fromWhere!, c.countParams)), estimated: true };
+    return { total: Math.max(counted, await this.store.estimateRows(fromWhere, params)), estimated: true };
   }
 }
 

@@ -328,29 +328,87 @@ export class WarehouseStore {
   }
 
   /**
-   * Builds one query index if it does not exist yet, in the transaction `tx`: a trigram GIN index on
-   * exactly the expression the compiled `q` condition searches (`provdata_fold(col) LIKE '%…%'`), or
-   * a b-tree for equality filters that carries the version columns, so a filtered count can be
-   * answered from the index alone once the table is vacuumed. A plain CREATE INDEX (not
-   * CONCURRENTLY, which PostgreSQL refuses inside a transaction and PGlite's single connection cannot
-   * use): it takes a SHARE lock on the table until `tx` ends, so reads go on and writes (a load) wait.
+   * Builds one query index if it does not exist yet, in the transaction `tx` (see {@link indexDdl}).
+   * A plain CREATE INDEX: it takes a SHARE lock on the table until `tx` ends, so reads go on and
+   * writes (a load) wait. Used on PGlite (one connection, no CONCURRENTLY) and inside a load.
    * Builders of one dataset are serialised by an advisory lock of their own (never the load's).
    */
   async createQueryIndex(tx: Queryable, datasetId: string, index: QueryIndex, maintenanceWorkMem: string | null): Promise<void> {
-    const t = datasetTable(datasetId);
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('provdata.query-indexes'), hashtext($1))`, [datasetId.toLowerCase()]);
     if (maintenanceWorkMem) await tx.query(`SELECT set_config('maintenance_work_mem', $1, true)`, [maintenanceWorkMem]);
-    const col = ident(index.column);
-    await tx.exec(
-      index.kind === 'search'
-        ? `CREATE INDEX IF NOT EXISTS ${ident(index.name)} ON ${t} USING gin (provdata_fold(${col}) gin_trgm_ops)`
-        : `CREATE INDEX IF NOT EXISTS ${ident(index.name)} ON ${t} (${col}) INCLUDE ("_version_from", "_version_to")`,
+    await tx.exec(indexDdl(datasetId, index, false));
+  }
+
+  /**
+   * Builds an index inside a load's transaction, which holds the dataset's lock already (no advisory
+   * lock of the builders here: a builder waiting on the load while the load waits on it would deadlock).
+   */
+  async buildIndex(tx: Queryable, datasetId: string, index: QueryIndex): Promise<void> {
+    await tx.exec(indexDdl(datasetId, index, false));
+  }
+
+  /**
+   * Builds one query index with CREATE INDEX CONCURRENTLY (PostgreSQL, outside any transaction):
+   * neither reads nor loads of the dataset wait for it. A build that failed half-way leaves an
+   * INVALID index behind, which IF NOT EXISTS would keep forever: it is dropped and built again.
+   */
+  async createQueryIndexConcurrently(datasetId: string, index: QueryIndex): Promise<void> {
+    if ((await this.isValidIndex(index.name)) === false) await this.db.exec(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(WH_SCHEMA, index.name)}`);
+    await this.db.exec(indexDdl(datasetId, index, true));
+  }
+
+  /** Whether the index `name` is valid (usable by queries); null when there is none. */
+  async isValidIndex(name: string): Promise<boolean | null> {
+    const r = await this.db.query<{ valid: boolean }>('SELECT i.indisvalid AS valid FROM pg_index i WHERE i.indexrelid = to_regclass($1)', [`${WH_SCHEMA}.${ident(name)}`]);
+    return r.rows[0] ? r.rows[0].valid : null;
+  }
+
+  /**
+   * What the valid indexes of a dataset table serve: `equality` holds the columns that lead a b-tree
+   * (eq, in, ranges and sorts on them are index reads), `folded` those whose `provdata_fold(col)`
+   * leads a b-tree (`startsWith`), `trigram` those with a trigram index on it (`startsWith`,
+   * `contains` and `q`). Read from the catalogue,
+   * so an index built by another process counts; an index still being built concurrently does not.
+   */
+  async indexedColumns(datasetId: string): Promise<IndexedColumns> {
+    const r = await this.db.query<{ am: string; first: string }>(
+      `SELECT am.amname AS am, pg_get_indexdef(i.indexrelid, 1, true) AS first
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+       WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indpred IS NULL`,
+      [`${WH_SCHEMA}.${tableName(datasetId)}`],
+    );
+    const out: IndexedColumns = { equality: new Set(), folded: new Set(), trigram: new Set() };
+    for (const x of r.rows) {
+      const fold = /^provdata_fold\("?([a-z][a-z0-9_]*)"?\)/.exec(x.first);
+      if (fold) (x.am === 'gin' ? out.trigram : out.folded).add(fold[1]!);
+      else if (x.am === 'btree') out.equality.add(x.first.replace(/^"|"$/g, ''));
+    }
+    return out;
+  }
+
+  /** Records access paths of a dataset (idempotent). */
+  async addAccessPaths(datasetId: string, paths: readonly AccessPath[], reason: string): Promise<void> {
+    if (!paths.length) return;
+    await this.db.query(
+      `INSERT INTO warehouse_access_paths (dataset_id, column_name, kind, reason)
+       SELECT $1::uuid, p->>'column', p->>'kind', $3 FROM jsonb_array_elements($2::jsonb) p
+       ON CONFLICT DO NOTHING`,
+      [datasetId, JSON.stringify(paths), reason],
     );
   }
 
+  /** The access paths declared for a dataset. */
+  async accessPaths(datasetId: string, q: Queryable = this.db): Promise<AccessPath[]> {
+    const r = await q.query<AccessPath>(
+      'SELECT column_name AS column, kind FROM warehouse_access_paths WHERE dataset_id = $1::uuid ORDER BY column_name, kind',
+      [datasetId],
+    );
+    return r.rows;
+  }
+
   /** Fresh planner statistics, including those of the indexed `provdata_fold(col)` expressions. */
-  async analyze(datasetId: string): Promise<void> {
-    await this.db.exec(`ANALYZE ${datasetTable(datasetId)}`);
+  async analyze(datasetId: string, q: Queryable = this.db): Promise<void> {
+    await q.exec(`ANALYZE ${datasetTable(datasetId)}`);
   }
 
   /**
@@ -371,20 +429,83 @@ export class WarehouseStore {
   }
 }
 
-/** One query index of a dataset table: trigram search on a text column, or a b-tree for equality filters. */
+/**
+ * One query index of a dataset table: trigram search on a text column, a b-tree for equality
+ * filters and sorts on a column, a b-tree on the folded text for prefix filters, or a b-tree on the
+ * key columns (as-of lookups by key).
+ */
 export interface QueryIndex {
   name: string;
+  /** The first indexed column; every column for a key index. */
   column: string;
-  kind: 'search' | 'equality';
+  columns?: string[];
+  kind: 'search' | 'equality' | 'prefix' | 'key';
+}
+
+/** A column a dataset is read by, and how it is compared. */
+export interface AccessPath {
+  column: string;
+  kind: 'equality' | 'prefix';
+}
+
+export interface IndexedColumns {
+  equality: Set<string>;
+  folded: Set<string>;
+  trigram: Set<string>;
 }
 
 /**
- * The deterministic name of a query index: `ds_<id>_qs_<column>` (search) or `ds_<id>_qe_<column>`
- * (equality); a column name too long for PostgreSQL's 63 characters is shortened and suffixed
+ * The DDL of a query index. Equality and key b-trees carry the version columns (INCLUDE), so that
+ * one index range read finds a key's row in any version (as-of reads) and a filtered count can be
+ * answered from the index alone once the table is vacuumed.
+ */
+function indexDdl(datasetId: string, index: QueryIndex, concurrently: boolean): string {
+  const t = datasetTable(datasetId);
+  const head = `CREATE INDEX${concurrently ? ' CONCURRENTLY' : ''} IF NOT EXISTS ${ident(index.name)} ON ${t}`;
+  const col = ident(index.column);
+  switch (index.kind) {
+    case 'search':
+      return `${head} USING gin (provdata_fold(${col}) gin_trgm_ops)`;
+    case 'prefix':
+      return `${head} (provdata_fold(${col}) text_pattern_ops)`;
+    case 'key':
+      return `${head} (${(index.columns ?? [index.column]).map(ident).join(', ')}) INCLUDE ("_version_from", "_version_to")`;
+    case 'equality':
+      return `${head} (${col}) INCLUDE ("_version_from", "_version_to")`;
+  }
+}
+
+const INDEX_TAGS: Record<QueryIndex['kind'], string> = { search: 'qs', equality: 'qe', prefix: 'qp', key: 'qk' };
+
+/**
+ * The deterministic name of a query index: `ds_<id>_qs_<column>` (search), `_qe_` (equality),
+ * `_qp_` (prefix); a column name too long for PostgreSQL's 63 characters is shortened and suffixed
  * with a hash of the full name, so two long names never collide.
  */
 export function queryIndexName(datasetId: string, column: string, kind: QueryIndex['kind']): string {
-  const base = `${tableName(datasetId)}_${kind === 'search' ? 'qs' : 'qe'}_`;
+  const base = `${tableName(datasetId)}_${INDEX_TAGS[kind]}_`;
   if (base.length + column.length <= 63) return base + column;
   return `${base}${column.slice(0, 63 - base.length - 9)}_${createHash('sha256').update(column).digest('hex').slice(0, 8)}`;
+}
+
+/** The index serving an access path. */
+export function pathIndex(datasetId: string, a: AccessPath): QueryIndex {
+  return { name: queryIndexName(datasetId, a.column, a.kind), column: a.column, kind: a.kind };
+}
+
+/** Whether a column of this SQL type can be indexed for filters (b-tree); system columns have theirs. */
+export function indexable(type: string | undefined): boolean {
+  return type !== undefined && type !== 'jsonb' && !type.startsWith('geometry');
+}
+
+/**
+ * The index of a dataset's key: for one key column it is that column's equality index (same name,
+ * same definition, so publishing the dataset finds it built); for several, one b-tree over all of
+ * them, named by a hash of the list.
+ */
+export function keyIndex(datasetId: string, keyColumns: readonly string[]): QueryIndex | null {
+  if (keyColumns.length === 0) return null;
+  if (keyColumns.length === 1) return { name: queryIndexName(datasetId, keyColumns[0]!, 'equality'), column: keyColumns[0]!, kind: 'equality' };
+  const name = `${tableName(datasetId)}_${INDEX_TAGS.key}_${createHash('sha256').update(keyColumns.join(',')).digest('hex').slice(0, 12)}`;
+  return { name, column: keyColumns[0]!, columns: [...keyColumns], kind: 'key' };
 }
