@@ -1,14 +1,16 @@
 /**
- * `npm run bench -- ingest [ROWS]`: the full ingestion pipeline against plain COPY.
+ * `npm run bench -- ingest [ROWS[,ROWS…]]`: the full ingestion pipeline against plain COPY, per size.
  *
- * Generates a CSV of ROWS rows (default 1,000,000) × 10 columns as a provincial steward would send it
+ * For each size (default 1,000,000; e.g. `10000,1000000,10000000`), generates a CSV of ROWS rows × 10 columns as a provincial steward would send it
  * (Vietnamese names with diacritics, numbers written 1.234.567,89, dd/mm/yyyy dates, Có/Không,
  * commune codes checked against the 135 communes), then in the same run on the same database:
  *  - ours: upload (SHA-256, object store) + parse + validate every cell + quality + load as a version;
  *  - reference: the same file sent by plain COPY into an unconstrained all-text table — an
  *    ordinary (logged) table, what "plain COPY" means; the RESULT line compares with it;
  *  - context: the same COPY into an UNLOGGED all-text table (no write-ahead log), printed beside it.
- * Prints rows/s for each, the ratios, and peak RSS. PGlite by default (file-backed, in a temp dir);
+ * Prints rows/s for each, the ratios, and peak RSS; then one line per size,
+ * `SIZE <rows> ours=<rows/s> reference=<rows/s> ratio=… us_per_row=<ours>/<reference>`, so the growth of
+ * the cost per row with the size shows; the RESULT line is the last size's. PGlite by default (file-backed, in a temp dir);
  * PostgreSQL when DATABASE_URL is set (the database must exist).
  *
  * Options (after ROWS):
@@ -39,7 +41,10 @@ import { RowEncoder } from '../src/modules/warehouse/rows.js';
 const args = process.argv.slice(2);
 const flags = new Set(args.filter((a) => a.startsWith('--')));
 for (const f of flags) if (f !== '--breakdown' && f !== '--no-copy') throw new Error(`unknown option ${f}`);
-const ROWS = Number(args.find((a) => !a.startsWith('--')) ?? process.env.ROWS ?? 1_000_000);
+/** Row counts to measure, comma-separated ("10000,1000000"): one SIZE line each, the RESULT line for the last. */
+const SIZES = String(args.find((a) => !a.startsWith('--')) ?? process.env.ROWS ?? 1_000_000).split(',').map((x) => Number(x.replace(/_/g, '')));
+if (!SIZES.every((n) => Number.isSafeInteger(n) && n > 0)) throw new Error(`bad sizes ${SIZES.join(',')}`);
+let ROWS = SIZES[0]!;
 const dir = mkdtempSync(path.join(tmpdir(), 'provdata-bench-ingest-'));
 const file = path.join(dir, 'bao-cao.csv');
 
@@ -88,33 +93,45 @@ try {
   await p.seed();
   const engine = p.db.driver === 'pglite' ? `PGlite (${p.config.dataDir})` : 'PostgreSQL';
   const communes = [...(await p.dictionary.codeListValues('communes'))];
-  const bytes = await generate(communes);
-  console.log(`engine: ${engine}; file: ${ROWS.toLocaleString('en')} rows, ${(bytes / 1e6).toFixed(1)} MB`);
+  const lines: string[] = [];
+  let result = '';
+  for (const size of SIZES) {
+    ROWS = size;
+    const bytes = await generate(communes);
+    console.log(`engine: ${engine}; file: ${ROWS.toLocaleString('en')} rows, ${(bytes / 1e6).toFixed(1)} MB`);
 
-  // Ours: the whole pipeline, as `provdata ingest --create` runs it.
-  peakRss = process.memoryUsage().rss;
-  const rssBefore = peakRss;
-  const t = performance.now();
-  const cpu = process.cpuUsage();
-  const upload = await p.ingest.upload(SYSTEM, createReadStream(file), { filename: 'bao-cao.csv', contentType: 'text/csv' });
-  const uploadSec = (performance.now() - t) / 1000;
-  const r = await p.ingest.ingest(SYSTEM, { dataset: 'bench-ocop', uploadId: upload.id, mode: 'replace', validRowsOnly: false, create: true });
-  const oursSec = (performance.now() - t) / 1000;
-  // Node's CPU time over every thread (the load worker's included; a PostgreSQL server's not).
-  const used = process.cpuUsage(cpu);
-  const oursCpu = (used.user + used.system) / 1e6;
-  const oursPeak = peakRss;
-  if (r.status !== 'loaded' || r.rowsLoaded !== ROWS) throw new Error(`bench load failed: ${JSON.stringify({ ...r, rejects: r.rejects.slice(0, 3) })}`);
-  const ours = ROWS / oursSec;
-  console.log(`ours:      ${oursSec.toFixed(1)} s  ${Math.round(ours).toLocaleString('en')} rows/s  (upload ${uploadSec.toFixed(1)} s; validated ${r.rowsRead.toLocaleString('en')} rows, quality ${r.quality.score}, encoding ${r.encoding})  peak RSS ${(oursPeak / 1e6).toFixed(0)} MB (+${((oursPeak - rssBefore) / 1e6).toFixed(0)}); Node CPU ${oursCpu.toFixed(1)} s`);
+    // Ours: the whole pipeline, as `provdata ingest --create` runs it.
+    peakRss = process.memoryUsage().rss;
+    const rssBefore = peakRss;
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    const upload = await p.ingest.upload(SYSTEM, createReadStream(file), { filename: 'bao-cao.csv', contentType: 'text/csv' });
+    const uploadSec = (performance.now() - t) / 1000;
+    const r = await p.ingest.ingest(SYSTEM, { dataset: `bench-ocop-${ROWS}`, uploadId: upload.id, mode: 'replace', validRowsOnly: false, create: true });
+    const oursSec = (performance.now() - t) / 1000;
+    // Node's CPU time over every thread (the load worker's included; a PostgreSQL server's not).
+    const used = process.cpuUsage(cpu);
+    const oursCpu = (used.user + used.system) / 1e6;
+    const oursPeak = peakRss;
+    if (r.status !== 'loaded' || r.rowsLoaded !== ROWS) throw new Error(`bench load failed: ${JSON.stringify({ ...r, rejects: r.rejects.slice(0, 3) })}`);
+    const ours = ROWS / oursSec;
+    console.log(`ours:      ${oursSec.toFixed(1)} s  ${Math.round(ours).toLocaleString('en')} rows/s  (upload ${uploadSec.toFixed(1)} s; validated ${r.rowsRead.toLocaleString('en')} rows, quality ${r.quality.score}, encoding ${r.encoding})  peak RSS ${(oursPeak / 1e6).toFixed(0)} MB (+${((oursPeak - rssBefore) / 1e6).toFixed(0)}); Node CPU ${oursCpu.toFixed(1)} s`);
 
-  if (!flags.has('--no-copy')) {
-    const reference = await plainCopy('');
-    const unlogged = await plainCopy('UNLOGGED');
-    console.log(`ratio ours/COPY: ${(ours / reference).toFixed(3)} (ours/unlogged COPY: ${(ours / unlogged).toFixed(3)}); peak RSS of the run ${(peakRss / 1e6).toFixed(0)} MB`);
-    if (flags.has('--breakdown')) await breakdown(reference);
-    console.log(`RESULT ingest ours=${Math.round(ours)} reference=${Math.round(reference)} unit=rows/s ratio=${(ours / reference).toFixed(3)}`);
-  } else if (flags.has('--breakdown')) await breakdown(null);
+    if (!flags.has('--no-copy')) {
+      const reference = await plainCopy('');
+      const unlogged = await plainCopy('UNLOGGED');
+      console.log(`ratio ours/COPY: ${(ours / reference).toFixed(3)} (ours/unlogged COPY: ${(ours / unlogged).toFixed(3)}); peak RSS of the run ${(peakRss / 1e6).toFixed(0)} MB`);
+      if (flags.has('--breakdown')) await breakdown(reference);
+      lines.push(`SIZE ${ROWS} ours=${Math.round(ours)} reference=${Math.round(reference)} ratio=${(ours / reference).toFixed(3)} us_per_row=${(1e6 / ours).toFixed(2)}/${(1e6 / reference).toFixed(2)} peak_rss_mb=${(oursPeak / 1e6).toFixed(0)}`);
+      result = `RESULT ingest ours=${Math.round(ours)} reference=${Math.round(reference)} unit=rows/s ratio=${(ours / reference).toFixed(3)}`;
+    } else if (flags.has('--breakdown')) await breakdown(null);
+    // The next size starts from an empty warehouse: drop this one's table and file.
+    const ds = await p.catalog.getDataset(SYSTEM, `bench-ocop-${ROWS}`);
+    await p.db.exec(`DROP TABLE IF EXISTS wh.ds_${ds.id.replace(/-/g, '')}`);
+    rmSync(file, { force: true });
+  }
+  for (const l of lines) console.log(l);
+  if (result) console.log(result);
 } finally {
   clearInterval(sampler);
   await p.close();
