@@ -24,7 +24,7 @@ import { SecretBox } from './core/secrets.js';
 import { SyncService, syncModule, syncRoutes } from './modules/sync/index.js';
 import { LdopGateway, SharingService, gatewayRoutes, sharingModule, sharingRoutes } from './modules/sharing/index.js';
 import { OpendataService, ckanRoutes, opendataModule, opendataRoutes, seedDemo } from './modules/opendata/index.js';
-import { StrategyService, indicatorsModule, strategyRoutes } from './modules/indicators/index.js';
+import { IndicatorService, StrategyService, indicatorRoutes, indicatorsModule, strategyRoutes } from './modules/indicators/index.js';
 
 /** Package root: one level above both src/ (tsx) and dist/ (compiled). */
 export const ROOT = new URL('../', import.meta.url);
@@ -70,6 +70,8 @@ export interface Platform {
   opendata: OpendataService;
   /** Monitoring of the Data Strategy's targets, tasks, databases and projects. */
   strategy: StrategyService;
+  /** The semantic layer: indicators, targets, pre-aggregations, the query API. */
+  indicators: IndicatorService;
   objects: ObjectStore;
   /** Runs pending migrations. */
   migrate(): Promise<MigrationReport>;
@@ -129,6 +131,10 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     });
 
     const strategy = new StrategyService(db);
+    const communeNames = async () => (await geo.list()).filter((u) => u.level === 'commune').map((u) => ({ code: u.code, name: u.fullName }));
+    const indicators = new IndicatorService({ db, catalog, warehouse, communes: communeNames });
+    // A new version of a source dataset: rebuild the pre-aggregations of its indicators.
+    events.subscribe('indicators.preagg', 'dataset.version.published', (e) => indicators.onVersionPublished(e.payload));
 
     const app = await createHttp({ config, logger, audit, metrics, resolver: () => org });
 
@@ -159,10 +165,11 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     opendataRoutes(app, opendata);
     await ckanRoutes(app, opendata);
     strategyRoutes(app, strategy);
+    indicatorRoutes(app, indicators);
     await serveWeb(app);
 
     const platform: Platform = {
-      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, sharing, gateway, objects, sync, opendata, strategy,
+      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, sharing, gateway, objects, sync, opendata, strategy, indicators,
       migrate: () => migrate(db, MIGRATIONS),
       async seed() {
         const { wards } = await bundledUnits();
@@ -180,6 +187,8 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
             code: u.code, name: u.name, point: u.bbox ? [(u.bbox[0] + u.bbox[2]) / 2, (u.bbox[1] + u.bbox[3]) / 2] as [number, number] : null,
           }));
           await seedDemo({ catalog, ingest, opendata, communes });
+          // The demo indicators (dữ liệu mẫu) and their sample datasets, through the same ingestion.
+          await indicators.seedDemo(ingest, (await geo.list()).filter((u) => u.level === 'commune').map((u) => ({ code: u.code, name: u.fullName, ward: u.kind === 'phuong' })));
         }
         return seeded;
       },

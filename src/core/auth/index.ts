@@ -43,6 +43,8 @@ export const PERMISSIONS = {
   'opendata:editor': ['admin'],
   // Strategy monitoring: the monitoring agency's stewards and leaders report progress of its items.
   'strategy:write': ['admin', 'steward', 'leader'],
+  // Indicators: stewards define their agency's indicators over its datasets, administrators any.
+  'indicators:write': ['admin', 'steward'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

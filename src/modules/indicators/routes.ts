@@ -2,6 +2,7 @@ import { Type, type TSchema } from 'typebox';
 import type { App } from '../../core/http/index.js';
 import { Problem } from '../../core/http/index.js';
 import * as S from './schema.js';
+import type { IndicatorService } from './indicator-service.js';
 import type { StrategyService } from './strategy-service.js';
 import type { ItemUpdate } from './store.js';
 
@@ -56,4 +57,41 @@ export function strategyRoutes(app: App, svc: StrategyService): void {
       },
     }, async (req, reply) => reply.code(201).send(presentUpdate(await svc.report(req.principal, kind, req.params.code, req.body))));
   }
+}
+
+/**
+ * Routes of the semantic layer, under /api/indicators (docs/indicators.md): the catalogue of
+ * indicators with targets and latest values, their definition, and the query API. For signed-in
+ * users; every answer carries its provenance.
+ */
+export function indicatorRoutes(app: App, svc: IndicatorService): void {
+  const itags = ['indicators'];
+  app.get('/api/indicators', {
+    config: { permission: 'dashboard:read' },
+    schema: { tags: itags, summary: 'Danh mục chỉ tiêu, kế hoạch và giá trị mới nhất / indicators with plan and latest value', response: { 200: Type.Array(S.IndicatorSchema), ...errors } },
+  }, async (req) => svc.list(req.principal));
+
+  app.get('/api/indicators/:code', {
+    config: { permission: 'dashboard:read' },
+    schema: { tags: itags, summary: 'Một chỉ tiêu (mã hoặc bí danh) / one indicator by code or alias', params: S.IndicatorParams, response: { 200: S.IndicatorSchema, ...errors } },
+  }, async (req) => svc.get(req.principal, req.params.code));
+
+  app.post('/api/indicators', {
+    config: { permission: 'indicators:write' },
+    schema: {
+      tags: itags, summary: 'Định nghĩa hoặc định nghĩa lại chỉ tiêu / define an indicator', body: S.IndicatorInput,
+      response: { 200: S.IndicatorSchema, 201: S.IndicatorSchema, ...errors, 409: Problem },
+    },
+  }, async (req, reply) => {
+    const { definition, created } = await svc.define(req.principal, req.body);
+    return reply.code(created ? 201 : 200).send(await svc.get(req.principal, definition.code));
+  });
+
+  app.post('/api/indicators/query', {
+    config: { permission: 'dashboard:read' },
+    schema: {
+      tags: itags, summary: 'Truy vấn chỉ tiêu (kiểu Cube): measures, dimensions, timeDimension, filters, compare / query indicators',
+      body: S.IndicatorQuery, response: { 200: S.QueryResultSchema, ...errors },
+    },
+  }, async (req) => svc.query(req.principal, req.body));
 }

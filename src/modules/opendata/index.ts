@@ -4,7 +4,7 @@ export { OpendataService, type OpendataDeps, type Organisation, type Publication
 export { opendataRoutes } from './routes.js';
 export { ckanRoutes, CKAN_ACTIONS } from './ckan-routes.js';
 export { PiiScanner, CCCD_PROVINCE_CODES, valueKinds, type PiiFinding, type ScanReport } from './pii.js';
-export { seedDemo, DEMO_DATASETS } from './demo.js';
+export { seedDemo, DEMO_DATASETS, loadSample, sampleExists, rng, type SampleDataset, type Col as SampleColumn, type Commune } from './demo.js';
 
 /** The open data portal: publishing workflow, CKAN API, DCAT-AP catalogue, downloads, showcase. */
 export const opendataModule = {
