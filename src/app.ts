@@ -125,7 +125,7 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const sync = new SyncService({ db, jobs, catalog, warehouse, logger, secrets });
     events.subscribe('sync.national', 'dataset.version.published', (e) => sync.onVersionPublished(e.payload));
     const opendata = new OpendataService({
-      db, catalog, warehouse, dictionary, displayNames, jobs,
+      db, catalog, warehouse, dictionary, displayNames, jobs, logger: logger.child({ component: 'opendata' }),
       organisations: async () => (await org.listOrgs()).map((o) => ({ id: o.id, name: o.name, nameEn: o.name_en, kind: o.kind })),
       communes: async () => (await geo.list()).filter((u) => u.level === 'commune').map((u) => ({ code: u.code, name: u.fullName })),
     });

@@ -88,6 +88,21 @@ for (const engine of engines()) {
       // Drafts take no part in matching.
       assert.equal((await p.dictionary.matchHeaders(['Hộ nghèo'])).size, 0);
       assert.equal((await p.dictionary.matchHeaders(['Hộ nghèo'], { includeUnapproved: true })).get('Hộ nghèo')?.code, 'so_ho_ngheo');
+      // Over HTTP, drafts are matched only for those who write the dictionary; approved elements for anyone.
+      const match = (headers: Record<string, string>, includeUnapproved?: boolean) =>
+        p.app.inject({ method: 'POST', url: '/api/dictionary/match', headers, payload: { headers: ['Hộ nghèo', 'Mã xã'], ...(includeUnapproved === undefined ? {} : { includeUnapproved }) } });
+      for (const [who, headers, status] of [['anonymous', {}, 401], ['viewer', h(viewer), 403]] as const) {
+        const r = await match(headers, true);
+        assert.equal(r.statusCode, status, `${who}: ${r.body}`);
+        assert.match(String(r.headers['content-type']), /problem\+json/);
+        assert.ok(!r.body.includes('so_ho_ngheo'), `${who} must not learn of the draft`);
+        const open = await match(headers);
+        assert.equal(open.statusCode, 200, open.body);
+        assert.deepEqual(open.json().map((x: { element: { code: string } | null }) => x.element?.code ?? null), [null, 'ma_xa'], who);
+      }
+      const bySteward = await match(h(steward), true);
+      assert.equal(bySteward.statusCode, 200, bySteward.body);
+      assert.equal(bySteward.json()[0].element?.code, 'so_ho_ngheo');
 
       const url = '/api/dictionary/elements/so_ho_ngheo';
       assert.equal((await p.app.inject({ method: 'POST', url: `${url}/approve`, headers: h(admin) })).statusCode, 409, 'approve needs a review first');

@@ -10,7 +10,8 @@ const CSV_LIMIT = 10 * 1024 * 1024;
 
 /**
  * HTTP routes of the data dictionary. Reads are public reference metadata; writes need
- * `dictionary:write` (stewards draft and review) or `dictionary:approve` (administrators).
+ * `dictionary:write` (stewards draft and review) or `dictionary:approve` (administrators), and so
+ * does matching headers against elements not yet approved.
  */
 export function dictionaryRoutes(app: App, svc: DictionaryService): void {
   app.get('/api/dictionary/elements', {
@@ -80,11 +81,13 @@ export function dictionaryRoutes(app: App, svc: DictionaryService): void {
   app.post('/api/dictionary/match', {
     config: { public: true, audit: false },
     schema: {
-      tags: ['dictionary'], summary: 'Ghép tiêu đề cột với phần tử dữ liệu / match file headers to elements', body: S.MatchBody,
-      response: { 200: S.MatchResult, 400: Problem },
+      tags: ['dictionary'], summary: 'Ghép tiêu đề cột với phần tử dữ liệu / match file headers to elements',
+      description: 'Công khai với phần tử đã phê duyệt; includeUnapproved (cả bản nháp, đã rà soát) cần quyền dictionary:write.',
+      body: S.MatchBody,
+      response: { 200: S.MatchResult, 400: Problem, 401: Problem, 403: Problem },
     },
   }, async (req) => {
-    const m = await svc.matchHeaders(req.body.headers, { includeUnapproved: req.body.includeUnapproved });
+    const m = await svc.matchHeadersFor(req.principal, req.body.headers, { includeUnapproved: req.body.includeUnapproved });
     return req.body.headers.map((h) => ({ header: h, element: m.has(h) ? presentElement(m.get(h)!) : null }));
   });
 

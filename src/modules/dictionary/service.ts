@@ -90,6 +90,17 @@ export class DictionaryService {
   }
 
   /**
+   * {@link matchHeaders} for a caller of the public match route: approved elements for anyone; drafts
+   * and reviewed elements (`includeUnapproved`) only for those who write the dictionary, since an
+   * element under review is not yet reference metadata the province stands behind.
+   * @throws AppError UNAUTHENTICATED, FORBIDDEN (includeUnapproved without `dictionary:write`)
+   */
+  async matchHeadersFor(actor: Principal, headers: string[], opts: { includeUnapproved?: boolean } = {}): Promise<Map<string, DataElement>> {
+    if (opts.includeUnapproved) authorize(actor, 'dictionary:write');
+    return this.matchHeaders(headers, opts);
+  }
+
+  /**
    * Matches file headers to dictionary elements by code, Vietnamese name, English name or alias,
    * ignoring diacritics, case, spaces, underscores and punctuation; a bracketed remark is ignored
    * when the whole header does not match ("Ma Xa (code)" → ma_xa). Only approved elements take

@@ -65,7 +65,7 @@ export class DeveloperKeys {
     private readonly store: OpendataStore,
     private readonly ratePerMinute: () => number,
     /** Writes every pending counter (the portal's usage flush); called before counts are read. */
-    private readonly flush: () => Promise<void>,
+    private readonly flush: () => Promise<unknown>,
   ) {}
 
   /**
@@ -138,6 +138,14 @@ export class DeveloperKeys {
     });
     this.pending.clear();
     return out;
+  }
+
+  /** Puts back calls whose write failed, so that the next flush writes them. */
+  restore(calls: { keyId: string; day: string; calls: number }[]): void {
+    for (const c of calls) {
+      const key = `${c.keyId}|${c.day}`;
+      this.pending.set(key, (this.pending.get(key) ?? 0) + c.calls);
+    }
   }
 
   private async held(secret: string | null): Promise<KeyRow> {

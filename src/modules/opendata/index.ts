@@ -1,6 +1,6 @@
 import type { Module } from '../../core/module.js';
 
-export { OpendataService, type OpendataDeps, type Organisation, type Publication, SCAN_ROW_LIMIT, CKAN_ROWS_MAX, QUERY_INDEX_QUEUE, type QueryIndexJob, DATASTORE_ROWS_MAX, KPI_TARGETS } from './service.js';
+export { OpendataService, type OpendataDeps, type Organisation, type Publication, CKAN_ROWS_MAX, QUERY_INDEX_QUEUE, type QueryIndexJob, DATASTORE_ROWS_MAX, KPI_TARGETS } from './service.js';
 export { opendataRoutes } from './routes.js';
 export { ckanRoutes, CKAN_ACTIONS } from './ckan-routes.js';
 export { PiiScanner, CCCD_PROVINCE_CODES, valueKinds, type PiiFinding, type ScanReport } from './pii.js';

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileFq, compileSort } from './ckan-query.js';
+import { bundledUnits } from '../geo/index.js';
 import { CCCD_PROVINCE_CODES, PiiScanner, columnNameKinds, looksLikeFullName, valueKinds } from './pii.js';
 
 describe('personal-data recognisers', () => {
@@ -25,8 +26,14 @@ describe('personal-data recognisers', () => {
     assert.ok(!valueKinds('Doanh thu 1234567').includes('bank-account'));
     for (const v of ['Số 12 đường Trần Hưng Đạo', '12/3 Lê Lợi', 'nhà 45A Phan Đình Phùng, Pleiku']) assert.ok(valueKinds(v).includes('address'), v);
     for (const v of ['135 Xã Phường', 'Có 12 Xã Ia Grai']) assert.ok(!valueKinds(v).includes('address'), v);
-    assert.ok(looksLikeFullName('Nguyễn Văn An') && looksLikeFullName('Rơ Châm H’Yên') === false);
-    assert.ok(!looksLikeFullName('Ia Grai'));
+  });
+  test('personal names: Kinh family names with their tones, Jarai and Bahnar names, Y and H’ names; not communes or agencies', () => {
+    for (const v of ['Nguyễn Văn An', 'Trần Thị Bình', 'LÊ VĂN HÙNG', 'Nguyen Van An', 'Huỳnh Thị Thu Hà', 'Rơ Châm H’Yên', 'Rơ Mah Hmun', 'Ksor H’Hen', 'Siu Thu', 'Kpă Thuyên', 'Nay Phin', 'Puih Bao', 'Rahlan Bleh', 'Đinh Văn Lâm', 'Y Moan', 'Y-Bih Niê', 'H’Hen Niê']) {
+      assert.ok(looksLikeFullName(v), v);
+    }
+    for (const v of ['Ia Grai', 'Chư Sê', 'Vân Canh', 'Vạn Đức', 'Ya Hội', 'Kông Chro', 'Sở Khoa học và Công nghệ', 'Ủy ban nhân dân tỉnh Gia Lai', 'Cụm công nghiệp Ia Grai', 'Trường THPT Lê Lợi', 'Nguyễn', 'Lễ hội đua voi', 'Cà phê Pleiku']) {
+      assert.ok(!looksLikeFullName(v), v);
+    }
   });
   test('column names and titles that say personal data', () => {
     assert.deepEqual(columnNameKinds('so_cccd'), ['cccd']);
@@ -34,13 +41,34 @@ describe('personal-data recognisers', () => {
     assert.deepEqual(columnNameKinds('ngay_sinh'), ['column-name']);
     assert.deepEqual(columnNameKinds('dan_so'), []);
   });
-  test('names count only in rows that also carry an identifier', () => {
-    const s = new PiiScanner([{ name: 'chu_tich', title: 'Chủ tịch' }, { name: 'xa', title: 'Xã' }]);
-    s.add({ chu_tich: 'Nguyễn Văn An', xa: 'Ia Grai' });
-    assert.deepEqual(s.report(true).findings, []);
+  test('names count in rows that also carry an identifier', () => {
     const t = new PiiScanner([{ name: 'ten', title: 'Tên' }, { name: 'lien_lac', title: 'Liên lạc' }, { name: 'ma', title: 'Mã', personalData: 'basic' }]);
     t.add({ ten: 'Trần Thị Bình', lien_lac: '0912345678', ma: 'x' });
     assert.deepEqual(t.report(true).findings.map((f) => [f.column, f.kinds]), [['ten', ['full-name']], ['lien_lac', ['phone']], ['ma', ['dictionary']]]);
+  });
+  test('a column of names is personal data on its own: by its values past the threshold, or by its header', () => {
+    const rows = ['Nguyễn Văn An', 'Ksor H’Hen', 'Rơ Mah Hmun', 'Trần Thị Bình', 'Lê Văn Hùng', 'Siu Thu'];
+    // No identifier anywhere, a header that says nothing: the values alone.
+    const s = new PiiScanner([{ name: 'c1', title: 'Cột 1' }, { name: 'xa', title: 'Xã' }]);
+    rows.forEach((v, i) => s.add({ c1: v, xa: ['Ia Grai', 'Chư Sê', 'Ngô Mây'][i % 3] }));
+    assert.deepEqual(s.report(true).findings, [{ column: 'c1', kinds: ['full-name'], matches: 6, example: 'N*** V*** A***', textValues: 6 }]);
+    // Below the share (2 names of 6 values) it is a column of something else.
+    const few = new PiiScanner([{ name: 'c1', title: 'Cột 1' }]);
+    for (const v of ['Nguyễn Văn An', 'Trần Thị Bình', 'Hợp tác xã', 'Cà phê', 'Hồ tiêu', 'Mật ong']) few.add({ c1: v });
+    assert.deepEqual(few.report(true).findings, []);
+    // "Chủ hộ" by its header alone, whatever the values.
+    assert.deepEqual(columnNameKinds('c2', 'Chủ hộ'), ['full-name']);
+    for (const title of ['Họ và tên', 'Ho ten', 'Người đại diện', 'Chủ cơ sở', 'Tên người nộp thuế']) assert.deepEqual(columnNameKinds('c', title), ['full-name'], title);
+    // A street column bound to a dictionary element declared without personal data keeps its hero names.
+    const street = new PiiScanner([{ name: 'duong', title: 'Đường', personalData: 'none' }]);
+    for (const v of ['Trần Phú', 'Lê Lợi', 'Nguyễn Huệ']) street.add({ duong: v });
+    assert.deepEqual(street.report(true).findings, []);
+  });
+  test('the 135 communes of Gia Lai are not a column of names', async () => {
+    const { wards } = await bundledUnits();
+    const s = new PiiScanner([{ name: 'ten_xa', title: 'Tên xã' }, { name: 'ten_day_du', title: 'Tên đầy đủ' }]);
+    for (const w of wards) s.add({ ten_xa: w.Name, ten_day_du: w.FullName });
+    assert.deepEqual(s.report(true).findings, []);
   });
 });
 

@@ -15,11 +15,13 @@ export const RejectBody = Type.Object({ note: Type.String({ minLength: 1, maxLen
 
 const Finding = Type.Object({
   column: Type.String(), kinds: Type.Array(Type.String()), matches: Type.Integer(), example: Type.Union([Type.String(), Type.Null()]),
+  // The name rule's evidence: text values read in the column (`matches` of them looked like a personal name).
+  textValues: Type.Optional(Type.Integer()),
 });
 export const PublicationSchema = Type.Object({
   id: Type.String(), datasetId: Type.String(), version: Type.Integer(),
   state: Type.Enum(PUBLICATION_STATES),
-  scan: Type.Object({ rowsScanned: Type.Integer(), complete: Type.Boolean(), findings: Type.Array(Finding) }),
+  scan: Type.Object({ rowsScanned: Type.Integer(), complete: Type.Boolean(), findings: Type.Array(Finding), rules: Type.Optional(Type.Integer()) }),
   proposedBy: Type.Union([Type.String(), Type.Null()]), proposedAt: Type.String(), note: Type.Union([Type.String(), Type.Null()]),
   decidedBy: Type.Union([Type.String(), Type.Null()]), decidedAt: Type.Union([Type.String(), Type.Null()]), decisionNote: Type.Union([Type.String(), Type.Null()]),
   publishedAt: Type.Union([Type.String(), Type.Null()]), unpublishedBy: Type.Union([Type.String(), Type.Null()]), unpublishedAt: Type.Union([Type.String(), Type.Null()]),

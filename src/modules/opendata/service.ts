@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
+import type { Logger } from 'pino';
 import type { Db } from '../../core/db/index.js';
 import { outsideRequest } from '../../core/audit/index.js';
 import type { Job, JobQueue } from '../../core/jobs/index.js';
-import { authorize, can, type Principal } from '../../core/auth/index.js';
+import { authorize, can, SYSTEM, type Principal } from '../../core/auth/index.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
 import type { CatalogService, Dataset } from '../catalog/index.js';
 import { THEMES } from '../catalog/index.js';
@@ -11,11 +12,9 @@ import type { QueryIndexReport, Row, WarehouseService, WhColumn, WhFilter, WhSor
 import { compileFq, compileSort, compileText, isFieldedQuery, searchQueryError } from './ckan-query.js';
 import { CKAN_FORMATS, csvStream, DOWNLOAD_FORMATS, geojsonStream, jsonStream, MEDIA_TYPES, xlsxStream, type DownloadFormat, type OutColumn } from './downloads.js';
 import { DeveloperKeys } from './developers.js';
-import { PiiScanner, type ScanReport } from './pii.js';
+import { PII_RULES, PiiScanner, type ScanReport } from './pii.js';
 import { FACET_FIELDS, OpendataStore, hashKey, type AppRow, type FacetCounts, type FacetField, type PackageMeta, type PackageQuery, type PackageRow, type PublicationRow, type PublicationState, type ResourceRow } from './store.js';
 
-/** Rows the personal-data scan reads at most; beyond it the report says `complete: false`. */
-export const SCAN_ROW_LIMIT = 500_000;
 /** CKAN's limits: package_search rows (ckan.search.rows_max) and datastore_search limit (ckan.datastore.search.rows_max). */
 export const CKAN_ROWS_MAX = 1000;
 export const DATASTORE_ROWS_MAX = 32000;
@@ -50,6 +49,8 @@ export interface OpendataDeps {
    * ({@link QUERY_INDEX_QUEUE}). Without it nothing is built (datastore_search stays correct, only slower).
    */
   jobs?: JobQueue;
+  /** Where a failed write of the usage counters is reported (the counts are kept and written later). */
+  logger?: Logger;
 }
 
 /** Payload of a {@link QUERY_INDEX_QUEUE} job. */
@@ -77,6 +78,24 @@ export interface Publication {
   unpublishedAt: string | null;
   /** In the history and the queue only. */
   proposedByName?: string | null;
+}
+
+/** A scan clears a version only when it read every row and found nothing. */
+const passes = (scan: ScanReport) => scan.complete && scan.findings.length === 0;
+
+function personalDataFound(findings: ScanReport['findings']): AppError {
+  const cols = findings.map((f) => `${f.column} (${f.kinds.join(', ')})`).join('; ');
+  return new AppError('CONFLICT', {
+    vi: `Không công bố được: có dữ liệu cá nhân ở các cột ${cols}. Hãy xóa hoặc tổng hợp các cột này rồi đề nghị lại.`,
+    en: `Cannot publish: personal data in columns ${cols}. Remove or aggregate them and propose again.`,
+  }, { reason: 'personal-data', findings });
+}
+
+function scanIncomplete(rowsScanned: number): AppError {
+  return new AppError('CONFLICT', {
+    vi: `Không công bố được: lần quét dữ liệu cá nhân chưa đọc hết phiên bản (mới đọc ${rowsScanned.toLocaleString('vi-VN')} dòng). Hãy đề nghị công bố lại để quét toàn bộ.`,
+    en: `Cannot publish: the personal-data scan did not read the whole version (${rowsScanned} rows read). Propose again to scan all of it.`,
+  }, { reason: 'scan-incomplete', rowsScanned });
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -131,6 +150,8 @@ export class OpendataService {
   private readonly pending = new Map<string, Record<Counter, number>>();
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** Gate scans in progress, by dataset and version, so concurrent downloads of an unchecked version share one. */
+  private readonly gating = new Map<string, Promise<{ passed: boolean; scan: ScanReport }>>();
   readonly limits: { anonymous: number; key: number };
   /** Developer keys: issuing, the holder's view and revocation, the editors' list, calls per key and day. */
   readonly developers: DeveloperKeys;
@@ -170,25 +191,43 @@ export class OpendataService {
     }
     const scan = await this.scan(ds, version);
     const row = await this.store.insertPublication({
-      datasetId: ds.id, version, state: scan.findings.length ? 'blocked' : 'pending', scan, proposedBy: actor.id, note: opts.note?.normalize('NFC').trim() || null,
+      datasetId: ds.id, version, state: passes(scan) ? 'pending' : 'blocked', scan, proposedBy: actor.id, note: opts.note?.normalize('NFC').trim() || null,
     });
     return presentPublication(row);
   }
 
-  /** Reads the version and runs the personal-data recognisers over its column names and values. */
+  /**
+   * Reads every row of the version and runs the personal-data recognisers over its column names and
+   * values, and records the verdict for the version under the current rules. There is no row cap: a
+   * scan that stopped early could clear a version whose personal data sits after the cap.
+   */
   private async scan(ds: Dataset, version: number): Promise<ScanReport> {
     const elements = new Map((await this.deps.dictionary.getElements(ds.columns.map((c) => c.elementCode).filter((x): x is string => !!x))).map((e) => [e.code, e]));
     const scanner = new PiiScanner(ds.columns.map((c) => ({ name: c.name, title: c.title, personalData: c.elementCode ? elements.get(c.elementCode)?.personalData ?? null : null })));
-    let n = 0;
-    let complete = true;
-    for await (const row of this.deps.warehouse.exportStream(ds.id, whColumns(ds), { version })) {
-      if (n++ >= SCAN_ROW_LIMIT) {
-        complete = false;
-        break;
-      }
-      scanner.add(row);
+    for await (const row of this.deps.warehouse.exportStream(ds.id, whColumns(ds), { version })) scanner.add(row);
+    const report = scanner.report(true);
+    await this.store.recordVersionCheck({ datasetId: ds.id, version, rules: PII_RULES, passed: passes(report), scan: report });
+    return report;
+  }
+
+  /**
+   * The gate's verdict on one version under the current rules: the recorded one, or a scan now for a
+   * version never checked under them (published before the rules changed). Concurrent callers of the
+   * same version share one scan.
+   */
+  private gate(datasetId: string, version: number): Promise<{ passed: boolean; scan: ScanReport }> {
+    const key = `${datasetId}|${version}`;
+    let pending = this.gating.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const recorded = await this.store.versionCheck(datasetId, version, PII_RULES);
+        if (recorded) return recorded;
+        const scan = await this.scan(await this.deps.catalog.getDataset(SYSTEM, datasetId), version);
+        return { passed: passes(scan), scan };
+      })().finally(() => this.gating.delete(key));
+      this.gating.set(key, pending);
     }
-    return scanner.report(complete);
+    return pending;
   }
 
   private checkPublishable(ds: Dataset): void {
@@ -211,15 +250,13 @@ export class OpendataService {
     const pub = await this.publicationFor(actor, publicationId);
     const ds = await this.deps.catalog.getDataset(actor, pub.dataset_id);
     authorize(actor, 'opendata:approve', { orgId: ds.publisherOrgId });
-    if (pub.state === 'blocked') {
-      const cols = pub.scan.findings.map((f) => `${f.column} (${f.kinds.join(', ')})`).join('; ');
-      throw new AppError('CONFLICT', {
-        vi: `Không công bố được: có dữ liệu cá nhân ở các cột ${cols}. Hãy xóa hoặc tổng hợp các cột này rồi đề nghị lại.`,
-        en: `Cannot publish: personal data in columns ${cols}. Remove or aggregate them and propose again.`,
-      }, { findings: pub.scan.findings });
-    }
+    if (pub.state === 'blocked' && pub.scan.findings.length) throw personalDataFound(pub.scan.findings);
+    if (!pub.scan.complete) throw scanIncomplete(pub.scan.rowsScanned);
     if (pub.state !== 'pending') throw conflict({ vi: `Đề nghị đang ở trạng thái ${pub.state}`, en: `The proposal is ${pub.state}` });
     this.checkPublishable(ds);
+    // A proposal made under older rules is scanned again: what is published has passed today's gate.
+    const verdict = await this.gate(ds.id, pub.version);
+    if (!verdict.passed) throw verdict.scan.findings.length ? personalDataFound(verdict.scan.findings) : scanIncomplete(verdict.scan.rowsScanned);
     const orgs = new Map((await this.deps.organisations()).map((o) => [o.id, o]));
     // Read everything before the transaction: PGlite has one connection, so a read outside `tx` inside it would wait forever.
     const pkg = await this.snapshot(ds, pub.version, pub.id, orgs.get(ds.publisherOrgId));
@@ -708,6 +745,14 @@ export class OpendataService {
     }
     const geometry = pkg.meta.geometryColumn;
     if (f === 'geojson' && !geometry) throw notFound({ vi: `Tập dữ liệu ${pkg.name} không có cột hình học`, en: `Dataset ${pkg.name} has no geometry column` });
+    // Every version served has passed the gate under today's rules, the live one included.
+    const verdict = await this.gate(pkg.dataset_id, v);
+    if (!verdict.passed) {
+      throw new AppError('CONFLICT', {
+        vi: `Phiên bản ${v} của ${pkg.name} không qua được kiểm tra dữ liệu cá nhân theo quy tắc hiện hành nên không được cung cấp`,
+        en: `Version ${v} of ${pkg.name} does not pass the current personal-data check and is not served`,
+      }, { reason: 'version-not-cleared', version: v });
+    }
     const cols: OutColumn[] = pkg.meta.columns.map((c) => ({ name: c.name, title: c.title, type: c.type }));
     const rows = this.deps.warehouse.exportStream(pkg.dataset_id, pkg.meta.columns.map((c) => ({ name: c.name, type: c.type as WhColumn['type'] })), { version: v });
     this.count(pkg.dataset_id, 'downloads');
@@ -736,20 +781,42 @@ export class OpendataService {
     }
   }
 
-  /** Writes the counted usage. Safe to call at any time (and at shutdown). */
-  async flush(): Promise<void> {
+  /**
+   * Writes the counted usage. Safe to call at any time (and at shutdown). The counts leave memory
+   * only once their write has committed: a failed write is logged and puts them back, and a timer
+   * writes them with the next flush. Never rejects (callers are timers, shutdown and readers).
+   * @returns false when a write failed (its counts are kept for the next flush).
+   */
+  async flush(): Promise<boolean> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    const entries = [...this.pending.entries()].map(([k, c]) => {
+    const run = this.flushing.then(() => this.writeUsage());
+    this.flushing = run.then(() => undefined);
+    return run;
+  }
+
+  private async writeUsage(): Promise<boolean> {
+    const taken = [...this.pending.entries()];
+    this.pending.clear();
+    const entries = taken.map(([k, c]) => {
       const [datasetId, day] = k.split('|') as [string, string];
       return { datasetId, day, views: c.views, downloads: c.downloads, apiCalls: c.apiCalls };
     });
-    this.pending.clear();
     const keyCalls = this.developers.drain();
-    this.flushing = this.flushing.then(() => this.store.addUsage(entries)).catch(() => undefined);
     // Calls per developer key ride on the same flush (a separate statement: a failure of one never loses the other).
-    this.flushing = this.flushing.then(() => this.store.addKeyUsage(keyCalls)).catch(() => undefined);
-    await this.flushing;
+    const [usage, keys] = await Promise.allSettled([this.store.addUsage(entries), this.store.addKeyUsage(keyCalls)]);
+    if (usage.status === 'rejected') {
+      for (const [k, c] of taken) {
+        const now = this.pending.get(k) ?? { views: 0, downloads: 0, apiCalls: 0 };
+        this.pending.set(k, { views: now.views + c.views, downloads: now.downloads + c.downloads, apiCalls: now.apiCalls + c.apiCalls });
+      }
+    }
+    if (keys.status === 'rejected') this.developers.restore(keyCalls);
+    const failed = usage.status === 'rejected' ? usage.reason : keys.status === 'rejected' ? keys.reason : null;
+    if (failed === null) return true;
+    this.deps.logger?.warn({ err: failed }, 'open data usage counts not written; kept for the next flush');
+    this.scheduleFlush();
+    return false;
   }
 
   /** Views, downloads and API calls of a published dataset, in total and per day. @throws AppError NOT_FOUND */

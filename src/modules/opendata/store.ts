@@ -142,6 +142,24 @@ export class OpendataStore {
     return r.rows[0] ?? null;
   }
 
+  /** The gate's verdict on a version under the given rules, or null when it was never checked under them. */
+  async versionCheck(datasetId: string, version: number, rules: number): Promise<{ passed: boolean; scan: ScanReport } | null> {
+    const r = await this.db.query<{ passed: boolean; scan: ScanReport }>(
+      'SELECT passed, scan FROM opendata_version_checks WHERE dataset_id = $1::uuid AND version = $2 AND rules = $3',
+      [datasetId, version, rules],
+    );
+    return r.rows[0] ?? null;
+  }
+
+  /** Records (or replaces) the gate's verdict on a version under the given rules. */
+  async recordVersionCheck(c: { datasetId: string; version: number; rules: number; passed: boolean; scan: ScanReport }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO opendata_version_checks (dataset_id, version, rules, passed, scan) VALUES ($1::uuid, $2, $3, $4, $5::jsonb)
+       ON CONFLICT (dataset_id, version, rules) DO UPDATE SET passed = EXCLUDED.passed, scan = EXCLUDED.scan, checked_at = now()`,
+      [c.datasetId, c.version, c.rules, c.passed, JSON.stringify(c.scan)],
+    );
+  }
+
   // ---- packages (the public snapshot) ---------------------------------------------------------
 
   async upsertPackage(p: Omit<PackageRow, 'metadata_modified'>): Promise<void> {
