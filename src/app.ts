@@ -24,7 +24,7 @@ import { SecretBox } from './core/secrets.js';
 import { SyncService, syncModule, syncRoutes } from './modules/sync/index.js';
 import { LdopGateway, SharingService, gatewayRoutes, sharingModule, sharingRoutes } from './modules/sharing/index.js';
 import { OpendataService, ckanRoutes, opendataModule, opendataRoutes, seedDemo } from './modules/opendata/index.js';
-import { IndicatorService, StrategyService, indicatorRoutes, indicatorsModule, strategyRoutes } from './modules/indicators/index.js';
+import { IndicatorService, StrategyService, computeKpis, indicatorRoutes, indicatorsModule, platformKpiSources, strategyRoutes } from './modules/indicators/index.js';
 
 /** Package root: one level above both src/ (tsx) and dist/ (compiled). */
 export const ROOT = new URL('../', import.meta.url);
@@ -164,7 +164,8 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     syncRoutes(app, sync);
     opendataRoutes(app, opendata);
     await ckanRoutes(app, opendata);
-    strategyRoutes(app, strategy);
+    const kpiSources = platformKpiSources({ catalog, opendata, sharing, sync, org, indicators });
+    strategyRoutes(app, strategy, () => computeKpis(kpiSources));
     indicatorRoutes(app, indicators);
     await serveWeb(app);
 

@@ -460,6 +460,21 @@ export class IndicatorService {
     return { ...d, sampleLabel: d.sample ? SAMPLE_LABEL : null, formulaText: formulaText(d), latest: last ? { period: last.t!, value: last.value } : null, plan };
   }
 
+  /** The datasets each indicator is computed from (a derived one: those of the indicators it reads). */
+  async sourceDatasets(): Promise<{ code: string; datasetIds: string[] }[]> {
+    const rows = await this.store.definitions();
+    const byCode = new Map(rows.map((r) => [r.definition.code, r]));
+    const of = (code: string, seen: Set<string>): string[] => {
+      const r = byCode.get(code);
+      if (!r || seen.has(code)) return [];
+      seen.add(code);
+      if (r.datasetId) return [r.datasetId];
+      const expr = r.definition.formula.expression;
+      return expr ? [...new Set(references(parseExpression(expr)).flatMap((c) => of(c, seen)))] : [];
+    };
+    return rows.map((r) => ({ code: r.definition.code, datasetIds: of(r.definition.code, new Set()) }));
+  }
+
   // ---- the demo ----------------------------------------------------------------------------------
 
   /**

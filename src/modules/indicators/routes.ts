@@ -26,7 +26,12 @@ const presentUpdate = (u: ItemUpdate) => ({ ...u, createdAt: u.createdAt.toISOSt
  * strategy is a public decision); the history of reports is for signed-in users, and reporting is
  * for the monitoring agency. Handlers: validate (schema) → authorise (service) → call → present.
  */
-export function strategyRoutes(app: App, svc: StrategyService): void {
+export function strategyRoutes(app: App, svc: StrategyService, kpis: () => Promise<S.KpiView[]>): void {
+  app.get('/api/strategy/kpis', {
+    config: { public: true },
+    schema: { tags, summary: 'KPI do nền tảng tự tính, kèm công thức và mục tiêu / KPIs computed by the platform', response: { 200: Type.Array(S.KpiSchema) } },
+  }, async () => kpis());
+
   app.get('/api/strategy/summary', {
     config: { public: true },
     schema: { tags, summary: 'Tiến độ theo nhóm mục tiêu A–D, nhiệm vụ theo trạng thái / progress by group, tasks by status', response: { 200: S.StrategySummarySchema } },

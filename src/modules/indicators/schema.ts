@@ -244,3 +244,16 @@ export const QueryResultSchema = Type.Object({
   provenance: Type.Array(ProvenanceSchema),
 });
 export type QueryResult = Static<typeof QueryResultSchema>;
+
+// ---- KPIs computed by the platform ----------------------------------------------------------------
+
+export const KpiSchema = Type.Object({
+  code: Type.String(), name: Type.String(), nameEn: Type.String(),
+  formula: Type.String({ description: 'Công thức / formula' }), unit: Type.String(), value: Nullable(Type.Number()),
+  available: Type.Boolean({ description: 'false: nền tảng chưa tính được / not computable yet' }),
+  targets: Type.Array(Type.Object({ period: Type.String(), value: Type.Number() })),
+  strategyTarget: Type.String({ description: 'Mã mục tiêu chiến lược / strategy target code' }),
+  breakdown: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String(), value: Type.Number(), count: Type.Integer() }))),
+  note: Type.Optional(Type.String()),
+});
+export type KpiView = Static<typeof KpiSchema>;
