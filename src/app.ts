@@ -22,7 +22,7 @@ import { IngestService, ingestModule, ingestRoutes } from './modules/ingest/inde
 import { FsObjectStore, type ObjectStore } from './core/objects/index.js';
 import { SecretBox } from './core/secrets.js';
 import { SyncService, syncModule, syncRoutes } from './modules/sync/index.js';
-import { LdopGateway, SharingService, gatewayRoutes, sharingModule, sharingRoutes } from './modules/sharing/index.js';
+import { LdopGateway, OutboundPolicy, SharingService, gatewayRoutes, sharingModule, sharingRoutes } from './modules/sharing/index.js';
 import { OpendataService, ckanRoutes, opendataModule, opendataRoutes, seedDemo } from './modules/opendata/index.js';
 import { IndicatorService, StrategyService, computeKpis, indicatorRoutes, indicatorsModule, platformKpiSources, strategyRoutes } from './modules/indicators/index.js';
 
@@ -117,6 +117,7 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const ingest = new IngestService({ db, config, objects, events, catalog, dictionary, warehouse, displayNames });
     const sharing = new SharingService({
       db, audit, jobs, catalog, dictionary, orgExists, dataDir: config.dataDir,
+      outbound: new OutboundPolicy(config.outboundAllow),
       accessIndexes: (datasetId, paths, reason) => warehouse.ensureAccessIndexes(datasetId, paths, reason),
     });
     const gateway = new LdopGateway(sharing, warehouse, audit);

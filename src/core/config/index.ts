@@ -20,6 +20,7 @@ export const CONFIG_VARIABLES = [
   { name: 'PROVDATA_LOGIN_LOCK_MINUTES', default: '15', doc: 'First lock-out, in minutes; each further failure from the same address doubles it (up to a day).' },
   { name: 'PROVDATA_LOGIN_RATE_PER_MINUTE', default: '20', doc: 'Login attempts allowed per client address per minute.' },
   { name: 'PROVDATA_TRUST_PROXY', default: '', doc: 'Addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed: comma-separated IPs or CIDRs (10.0.0.5, 10.1.0.0/16) or loopback, linklocal, uniquelocal. Empty: none. `true` is refused (it would believe any client).' },
+  { name: 'PROVDATA_OUTBOUND_ALLOW', default: '', doc: 'Targets on internal networks that proxied LDOP services and webhooks may call: comma-separated host names, IPs or CIDRs (api.sonnmt.local, 10.20.0.0/16). Empty: public internet addresses only.' },
   { name: 'PROVDATA_SECRET_KEY', default: '', doc: 'Key (32 bytes, base64) sealing secrets kept in the database, such as national targets\' tokens. Empty: a key file generated in <data dir>/keys/.' },
   { name: 'PROVDATA_MAX_UPLOAD_MB', default: '2048', doc: 'Largest file a steward may upload, in MB.' },
   { name: 'PROVDATA_INGEST_WORKERS', default: 'auto', doc: 'Threads that check one large CSV file: 1, 2 (files from 32 MB are cut into blocks read side by side), or auto (2 on a machine with 4 or more cores).' },
@@ -52,6 +53,8 @@ export interface Config {
   readonly largeDatasetRows: number;
   /** Base64 of 32 bytes, or null for the key file in the data directory (core/secrets.ts). Never logged. */
   readonly secretKey: string | null;
+  /** Host names and IPs/CIDRs outbound LDOP calls may reach although private (sharing/outbound.ts). */
+  readonly outboundAllow: readonly string[];
   readonly logLevel: string;
 }
 
@@ -143,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingestWorkers: raw('PROVDATA_INGEST_WORKERS') === 'auto' ? 'auto' : (int('PROVDATA_INGEST_WORKERS', 1, 2) as 1 | 2),
     largeDatasetRows: int('PROVDATA_LARGE_DATASET_ROWS', 1, 2 ** 31 - 1),
     secretKey,
+    outboundAllow: outboundTargets(raw('PROVDATA_OUTBOUND_ALLOW'), problems),
     logLevel,
   };
   if (problems.length) throw new ConfigError(problems);
@@ -175,4 +179,12 @@ function isAddressOrCidr(a: string): boolean {
   if (!family || more !== undefined) return false;
   if (bits === undefined) return true;
   return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** PROVDATA_OUTBOUND_ALLOW: host names, IPs and CIDRs an administrator lets the LDOP call although internal. */
+function outboundTargets(v: string, problems: string[]): string[] {
+  const list = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const bad = list.filter((e) => !isAddressOrCidr(e) && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/.test(e));
+  if (bad.length) problems.push(`PROVDATA_OUTBOUND_ALLOW: không phải tên máy, IP hay CIDR / not a host name, IP or CIDR: ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  return list;
 }

@@ -18,7 +18,8 @@ for (const engine of engines()) {
     let w: Ldop;
     let agreementId: string;
     before(async () => {
-      p = await testPlatform(engine);
+      // The REST test's upstream is a local server: allow-listed, as an administrator would an internal service.
+      p = await testPlatform(engine, { PROVDATA_OUTBOUND_ALLOW: '127.0.0.1' });
       w = await ldopWorld(p, 'g');
       agreementId = await requestAgreement(w, { fields: ['ma_ho', 'ma_xa', 'ten_xa', 'ho_ten', 'so_dien_thoai', 'dien_tich'], clearFields: ['ho_ten'], rowFilter: [] });
       const r = await w.api(w.provider, 'POST', `/api/ldop/agreements/${agreementId}/approve`, { maskedFields: ['ten_xa'] });

@@ -14,6 +14,7 @@ import type { WarehouseService, WhFilter, Row } from '../warehouse/index.js';
 import { matchesAll, parseFilters, parseSort } from './filter.js';
 import { CONTENT_TYPES, negotiate, parseUpstream, render } from './formats.js';
 import type { AgreementRow, ServiceRow, SubsystemRow } from './model.js';
+import { OutboundRefused, OutboundTooLarge, outboundRequest, upstreamRefused } from './outbound.js';
 import type { SharingService } from './service.js';
 
 export const MAX_PAGE = 1000;
@@ -231,28 +232,25 @@ export class LdopGateway {
     });
   }
 
-  /** Calls a proxied REST service with the declared parameters only. @throws AppError UPSTREAM_FAILED */
+  /**
+   * Calls a proxied REST service with the declared parameters only, at an address checked and pinned
+   * for this call, reading at most MAX_UPSTREAM_BYTES. @throws AppError UPSTREAM_FAILED
+   */
   private async fetchUpstream(service: ServiceRow, params: Map<string, string>): Promise<Row[]> {
     const url = new URL(service.upstream_url!);
     for (const [k, v] of params) url.searchParams.set(k, v);
     const accept = { json: 'application/json', xml: 'application/xml', csv: 'text/csv' }[service.upstream_format ?? 'json'];
     let text: string;
     try {
-      const r = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(this.opts.outboundTimeoutMs), headers: { accept, 'user-agent': 'provdata-ldop/1' } });
-      if (!r.ok) {
-        await r.body?.cancel();
-        throw new AppError('UPSTREAM_FAILED', { vi: `Dịch vụ nguồn trả về HTTP ${r.status}`, en: `The upstream service answered HTTP ${r.status}` });
-      }
-      if (Number(r.headers.get('content-length') ?? 0) > MAX_UPSTREAM_BYTES) {
-        await r.body?.cancel();
-        throw new AppError('UPSTREAM_FAILED', { vi: 'Dữ liệu nguồn quá lớn', en: 'The upstream answer is too large' });
-      }
-      text = await r.text();
+      const r = await outboundRequest(this.sharing.outbound, url, { timeoutMs: this.opts.outboundTimeoutMs, maxBytes: MAX_UPSTREAM_BYTES, headers: { accept, 'user-agent': 'provdata-ldop/1' } });
+      if (r.status < 200 || r.status > 299) throw new AppError('UPSTREAM_FAILED', { vi: `Dịch vụ nguồn trả về HTTP ${r.status}`, en: `The upstream service answered HTTP ${r.status}` });
+      text = r.body.toString('utf8');
     } catch (e) {
       if (e instanceof AppError) throw e;
+      if (e instanceof OutboundRefused) throw upstreamRefused();
+      if (e instanceof OutboundTooLarge) throw new AppError('UPSTREAM_FAILED', { vi: 'Dữ liệu nguồn quá lớn', en: 'The upstream answer is too large' });
       throw new AppError('UPSTREAM_FAILED', { vi: 'Không gọi được dịch vụ nguồn', en: 'The upstream service could not be reached' });
     }
-    if (text.length > MAX_UPSTREAM_BYTES) throw new AppError('UPSTREAM_FAILED', { vi: 'Dữ liệu nguồn quá lớn', en: 'The upstream answer is too large' });
     return parseUpstream(service.upstream_format ?? 'json', text);
   }
 }

@@ -1,6 +1,7 @@
 import type { Module } from '../../core/module.js';
 
-export { SharingService, checkOutboundUrl, type SharingDeps, type SharingOptions } from './service.js';
+export { SharingService, type SharingDeps, type SharingOptions } from './service.js';
+export { OutboundPolicy, checkOutboundUrl, forbiddenRange, type Resolver } from './outbound.js';
 export { LdopGateway, MAX_PAGE } from './gateway.js';
 export { sharingRoutes } from './routes.js';
 export { gatewayRoutes, ldopTlsServer, peerFingerprint } from './gateway-routes.js';

@@ -1,5 +1,4 @@
 import { createHash, createHmac, randomBytes, X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { AuditLog } from '../../core/audit/index.js';
 import { authorize, SYSTEM, type Principal } from '../../core/auth/index.js';
 import type { Db } from '../../core/db/index.js';
@@ -11,6 +10,7 @@ import type { DictionaryService } from '../dictionary/index.js';
 import { FILTER_OPS, type AccessPath, type WhFilter } from '../warehouse/index.js';
 import { checkRowFilter, keepsConditions } from './filter.js';
 import { MessageLog } from './messagelog.js';
+import { checkOutboundUrl, OutboundPolicy, OutboundRefused, outboundRequest } from './outbound.js';
 import {
   PARAM_TYPES, SUBSYSTEM_KEY_PREFIX, WAREHOUSE_SUBSYSTEM,
   type AgreementRow, type FieldInfo, type QueryTemplate, type RestField, type ServiceParam, type ServiceRow, type SubsystemRow, type Terms,
@@ -42,6 +42,8 @@ export interface SharingDeps {
    * indexes (the warehouse's `ensureAccessIndexes`): run by a background job, never in a request.
    */
   accessIndexes?: (datasetId: string, paths: AccessPath[], reason: string) => Promise<unknown>;
+  /** Which targets proxied services and webhooks may call (PROVDATA_OUTBOUND_ALLOW); public addresses only when absent. */
+  outbound?: OutboundPolicy;
   options?: SharingOptions;
 }
 
@@ -55,26 +57,6 @@ const nfc = (s: string) => s.normalize('NFC').trim();
 const notFoundSubsystem = () => notFound({ vi: 'Không có hệ thống thông tin này', en: 'No such subsystem' });
 const notFoundService = () => notFound({ vi: 'Không có dịch vụ này', en: 'No such service' });
 const notFoundAgreement = () => notFound({ vi: 'Không có thỏa thuận này', en: 'No such agreement' });
-
-/**
- * Checks a URL the platform will call on someone's behalf (a proxied service, a webhook): http(s)
- * only, no credentials in it, and never the cloud metadata / link-local range.
- * @throws AppError VALIDATION_FAILED
- */
-export function checkOutboundUrl(raw: string, field: string): URL {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw invalid({ vi: 'Địa chỉ URL không hợp lệ', en: 'Invalid URL' }, [{ field, message: 'invalid URL' }]);
-  }
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  const linkLocal = (isIP(host) === 4 && host.startsWith('169.254.')) || (isIP(host) === 6 && /^fe[89ab]/i.test(host)) || host === 'metadata.google.internal';
-  if (!['http:', 'https:'].includes(u.protocol) || u.username || u.password || linkLocal || raw.length > 2000) {
-    throw invalid({ vi: 'URL phải là http(s), không chứa mật khẩu, không trỏ tới dải link-local', en: 'The URL must be http(s), without credentials, not link-local' }, [{ field, message: 'URL not allowed' }]);
-  }
-  return u;
-}
 
 /** Agreement terms as they appear in history rows and API answers. */
 export function termsOf(a: AgreementRow): Terms {
@@ -131,6 +113,8 @@ export interface ServiceInput {
 export class SharingService {
   readonly store: SharingStore;
   readonly log: MessageLog;
+  /** Checks and pins every call to a proxied service or a webhook. */
+  readonly outbound: OutboundPolicy;
   private readonly opts: Required<SharingOptions>;
   private readonly fieldCache = new Map<string, { at: number; fields: FieldInfo[]; dataset: Dataset | null }>();
   private lastSync = 0;
@@ -138,6 +122,7 @@ export class SharingService {
   constructor(private readonly deps: SharingDeps) {
     this.store = new SharingStore(deps.db);
     this.log = new MessageLog(deps.db, deps.dataDir);
+    this.outbound = deps.outbound ?? new OutboundPolicy();
     this.opts = { checkpointEveryMinutes: 60, outboundTimeoutMs: 10_000, webhookAttempts: 8, ...(deps.options ?? {}) };
     deps.jobs.handle(MAINTENANCE, () => this.maintenance());
     deps.jobs.handle(WEBHOOK, (job) => this.deliverWebhook(job));
@@ -309,7 +294,7 @@ export class SharingService {
       datasetId = ds.id;
     } else {
       if (!input.upstreamUrl || !input.fields?.length) throw invalid({ vi: 'Dịch vụ REST cần upstreamUrl và fields', en: 'A REST service needs upstreamUrl and fields' });
-      upstreamUrl = checkOutboundUrl(input.upstreamUrl, 'upstreamUrl').toString();
+      upstreamUrl = (await checkOutboundUrl(input.upstreamUrl, 'upstreamUrl', this.outbound)).toString();
       upstreamFormat = input.upstreamFormat ?? 'json';
       params = input.params ?? [];
       checkParams(params);
@@ -502,6 +487,13 @@ export class SharingService {
     const a0 = await this.store.getAgreement(id);
     const service = a0 ? await this.store.getService(a0.service_id) : null;
     const approved = await this.transition(actor, id, 'provider', ['requested'], async (a, store) => {
+      // Four eyes: whoever wrote the terms being approved (the request, or its last resubmission)
+      // cannot approve them — what matters when provider and consumer are one agency, whose steward
+      // could otherwise grant itself its own personal data.
+      const authors = new Set([a.requested_by, ...(await store.history(a.id)).filter((h) => h.action === 'requested' || h.action === 'resubmitted').map((h) => h.actor_id)]);
+      if (actor.id && authors.has(actor.id)) {
+        throw forbidden({ vi: 'Người yêu cầu không được tự phê duyệt thỏa thuận; cần một người khác phê duyệt (nguyên tắc bốn mắt)', en: 'The requester may not approve their own agreement; another person must approve it (four eyes)' });
+      }
       const req = termsOf(a);
       const t = await this.checkTerms(service!, {
         ...req,
@@ -686,7 +678,7 @@ export class SharingService {
     if (!service.dataset_id) throw invalid({ vi: 'Chỉ đăng ký nhận tin cho dịch vụ dựa trên tập dữ liệu', en: 'Only dataset-backed services publish versions' }, [{ field: 'serviceId', message: 'not dataset-backed' }]);
     const current = await this.store.currentAgreement(sub.id, service.id);
     if (!current || current.status !== 'active') throw new AppError('AGREEMENT_REQUIRED');
-    const url = checkOutboundUrl(w.url, 'url').toString();
+    const url = (await checkOutboundUrl(w.url, 'url', this.outbound)).toString();
     const secret = `whsec_${randomBytes(32).toString('base64url')}`;
     const row = await this.store.insertWebhook({ subsystemId: sub.id, serviceId: service.id, url, secret, createdBy: actor.id });
     return { webhook: row, secret };
@@ -740,15 +732,15 @@ export class SharingService {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const r = await fetch(w.url, {
-        method: 'POST', body, redirect: 'error', signal: AbortSignal.timeout(this.opts.outboundTimeoutMs),
+      const r = await outboundRequest(this.outbound, new URL(w.url), {
+        method: 'POST', body, timeoutMs: this.opts.outboundTimeoutMs, maxBytes: 64 * 1024,
         headers: { 'content-type': 'application/json', 'x-ldop-signature': signature, 'x-ldop-event-id': String(event.id), 'x-ldop-delivery-attempt': String(job.attempts), 'user-agent': 'provdata-ldop/1' },
       });
       status = r.status;
-      await r.body?.cancel();
-      if (!r.ok) error = `HTTP ${r.status}`;
+      if (status < 200 || status > 299) error = `HTTP ${status}`;
     } catch (e) {
-      error = e instanceof Error ? e.message.slice(0, 300) : 'failed';
+      // A refused target is recorded as such; the receiver's own answer is never kept.
+      error = e instanceof OutboundRefused ? `refused: ${e.reason}`.slice(0, 300) : e instanceof Error ? e.message.slice(0, 300) : 'failed';
     }
     await this.store.recordDelivery({ webhookId: w.id, eventId: Number(event.id), attempt: job.attempts, responseStatus: status, error });
     if (error) throw new Error(`webhook ${w.id}: ${error}`);

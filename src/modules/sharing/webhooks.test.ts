@@ -19,7 +19,8 @@ for (const engine of engines()) {
     let port: number;
     const received: { signature: string; body: string; ok: boolean }[] = [];
     before(async () => {
-      p = await testPlatform(engine);
+      // The receiver is a local server: allow-listed, as an administrator would an internal system.
+      p = await testPlatform(engine, { PROVDATA_OUTBOUND_ALLOW: '127.0.0.1' });
       w = await ldopWorld(p, 'w');
       let calls = 0;
       receiver = createServer((req, res) => {
