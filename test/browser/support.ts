@@ -124,19 +124,25 @@ export interface TestServer {
 }
 
 /**
- * Builds the web client if needed, then starts the real server in-process on a fresh data directory
- * with the Gia Lai seed and its demo datasets, as `npm start` does.
+ * Builds the web client if needed, then starts the real server in-process, as `npm start` does, on a
+ * fresh data directory holding the Gia Lai seed and its demo datasets (a copy of the seeded template:
+ * seeding anew costs ~10 s of CPU per test file). The admin gets `adminPassword`, as an operator's reset would.
  */
 export async function startTestServer(opts: { adminPassword: string; env?: Record<string, string> }): Promise<TestServer> {
   await ensureWebBuild();
   const { buildApp } = await import('../../src/app.js');
   const { loadConfig } = await import('../../src/core/config/index.js');
+  const { SYSTEM } = await import('../../src/core/auth/index.js');
+  const { seededDataDir } = await import('../support/platform.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'provdata-browser-'));
+  await seededDataDir(dataDir);
   const platform = await buildApp({
     config: loadConfig({ PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: opts.adminPassword, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...opts.env }),
   });
   await platform.migrate();
   await platform.seed();
+  const admin = await platform.org.findUser(SYSTEM, platform.config.adminUser);
+  await platform.org.setPassword(SYSTEM, admin.id, { password: opts.adminPassword });
   const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
   return {
     baseUrl: address.replace('localhost', '127.0.0.1'),

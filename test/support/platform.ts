@@ -2,10 +2,12 @@
  * Test platforms on every engine. PGlite costs ~2–3 s and hundreds of MB to create, so the first
  * test process migrates and seeds one and dumps it as a template tarball (keyed by a hash of the
  * migrations and seed data); every test file then starts from that dump in well under a second.
- * PostgreSQL gets a template database the same way and each test file a fresh copy of it.
+ * PostgreSQL gets a template database the same way and each test file a fresh copy of it. Tests of
+ * the CLI and the server on disk copy a seeded data directory (seededDataDir). `npm test` builds all
+ * of them once before the test processes start (prepareTemplates).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,10 +79,18 @@ async function seeded(db: Db, config: Config): Promise<void> {
   await p.close();
 }
 
+/** Removes the templates of other source trees (each is ~50 MB; every edit of src/ makes a new key). */
+function dropOtherTemplates(): void {
+  for (const f of readdirSync(TEMPLATE_DIR)) {
+    if (!f.includes(templateKey())) rmSync(path.join(TEMPLATE_DIR, f), { recursive: true, force: true });
+  }
+}
+
 async function pgliteTemplate(config: Config): Promise<Blob> {
   mkdirSync(TEMPLATE_DIR, { recursive: true });
   const file = path.join(TEMPLATE_DIR, `pglite-${templateKey()}.tar`);
   if (!existsSync(file)) {
+    dropOtherTemplates();
     const db = await openPglite({});
     await seeded(db, config);
     const blob = await dumpPglite(db);
@@ -129,6 +139,39 @@ async function postgresTemplate(config: Config, copy?: string): Promise<void> {
   }
 }
 
+/** The data directory `provdata migrate` and `provdata seed` leave, built once per source tree. */
+async function dataDirTemplate(): Promise<string> {
+  mkdirSync(TEMPLATE_DIR, { recursive: true });
+  const dir = path.join(TEMPLATE_DIR, `datadir-${templateKey()}`);
+  if (!existsSync(dir)) {
+    dropOtherTemplates();
+    const building = `${dir}.${process.pid}`;
+    const p = await buildApp({ config: testConfig({ PROVDATA_DATA_DIR: building }), logger: createLogger('silent') });
+    try {
+      await p.migrate();
+      await p.seed();
+    } finally {
+      await p.close();
+    }
+    try {
+      renameSync(building, dir); // atomic: parallel test files never copy half a template
+    } catch {
+      rmSync(building, { recursive: true, force: true }); // another process renamed its copy first
+    }
+  }
+  return dir;
+}
+
+/**
+ * Fills the empty directory `dataDir` with an embedded data directory as `provdata migrate` and
+ * `provdata seed` leave it — the database, the stored uploads of the demo datasets, the keys — with
+ * the admin password ADMIN_PASSWORD, for tests that run the CLI or the server on disk. Seeding costs
+ * ~10 s of CPU; copying the template, built once per source tree like the PGlite dump, a fraction.
+ */
+export async function seededDataDir(dataDir: string): Promise<void> {
+  cpSync(await dataDirTemplate(), dataDir, { recursive: true });
+}
+
 async function postgresDatabase(config: Config): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `provdata_t_${process.pid}_${Date.now().toString(36)}`;
   await postgresTemplate(config, name);
@@ -144,16 +187,16 @@ async function postgresDatabase(config: Config): Promise<{ url: string; drop: ()
 }
 
 /**
- * Builds the seeded template of every engine under test unless it is current. scripts/test.mjs
+ * Builds the seeded templates (PGlite dump, data directory, PostgreSQL database when under test)
+ * unless they are current. scripts/test.mjs
  * runs this once before the test processes start: two files started at once would otherwise both
  * seed a PGlite template (the PostgreSQL one is built under a lock, the later process waiting).
  */
 export async function prepareTemplates(): Promise<void> {
   const config = testConfig();
-  for (const engine of engines()) {
-    if (engine === 'pglite') await pgliteTemplate(config);
-    else await postgresTemplate(config);
-  }
+  await pgliteTemplate(config);
+  await dataDirTemplate();
+  if (engines().includes('postgres')) await postgresTemplate(config);
 }
 
 export interface TestPlatform extends Platform {

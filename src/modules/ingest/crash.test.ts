@@ -17,7 +17,7 @@ import pg from 'pg';
 import { buildApp, type Platform } from '../../app.js';
 import { SYSTEM } from '../../core/auth/index.js';
 import { createLogger } from '../../core/logger.js';
-import { ADMIN_PASSWORD, engines, testConfig } from '../../../test/support/platform.js';
+import { ADMIN_PASSWORD, engines, seededDataDir, testConfig } from '../../../test/support/platform.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD = path.join(ROOT, 'test', 'fixtures', 'ingest-crash-child.ts');
@@ -62,6 +62,8 @@ for (const engine of engines()) {
           await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
           await c.end();
         };
+      } else {
+        await seededDataDir(dir);
       }
       const p = await open();
       try {

@@ -13,7 +13,7 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { unicodeToTcvn3 } from './parse/index.js';
 import { runCli } from '../../../test/support/cli.js';
-import { ADMIN_PASSWORD, engines, testPlatform, type TestPlatform } from '../../../test/support/platform.js';
+import { ADMIN_PASSWORD, engines, seededDataDir, testPlatform, type TestPlatform } from '../../../test/support/platform.js';
 
 type Commune = [code: string, name: string, male: number, female: number];
 const V1: Commune[] = [['21553', 'Quy Nhơn Bắc', 20100, 21050], ['21583', 'Quy Nhơn', 30500, 31200], ['21589', 'Quy Nhơn Tây', 11000, 11800]];
@@ -190,8 +190,9 @@ describe('provincial reports through the CLI (pglite data directory)', () => {
     writeFileSync(f, bytes);
     return f;
   };
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'provdata-reports-cli-'));
+    await seededDataDir(dir);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

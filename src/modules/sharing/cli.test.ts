@@ -11,6 +11,7 @@ import { buildApp } from '../../app.js';
 import { loadConfig } from '../../core/config/index.js';
 import { createLogger } from '../../core/logger.js';
 import { runCli } from '../../../test/support/cli.js';
+import { seededDataDir } from '../../../test/support/platform.js';
 
 async function cli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: 'test-admin-password-123', LOG_LEVEL: 'warn' };
@@ -29,6 +30,7 @@ describe('provdata ldop (CLI)', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'provdata-ldop-cli-'));
     try {
       const config = loadConfig({ PROVDATA_DATA_DIR: dataDir, PROVDATA_ADMIN_PASSWORD: 'test-admin-password-123', LOG_LEVEL: 'silent' });
+      await seededDataDir(dataDir);
       let p = await buildApp({ config, logger: createLogger('silent') });
       await p.migrate();
       await p.seed();
