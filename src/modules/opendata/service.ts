@@ -688,7 +688,11 @@ export class OpendataService {
           // large table a filtered count reads every row of the version).
           count: total === undefined && p.includeTotal !== false && !estimate,
         });
-        if (total === undefined) total = res.total ?? 0;
+        if (total === undefined) {
+          total = res.total ?? 0;
+          // On a large version the warehouse counts up to a bound and estimates beyond it: say so.
+          estimated = res.totalEstimated === true;
+        }
         if (page === 0) break;
         records.push(...res.rows);
         got += res.rows.length;

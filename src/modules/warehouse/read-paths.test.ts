@@ -202,6 +202,16 @@ for (const engine of engines()) {
       assert.equal(counted.totalEstimated, undefined, 'fewer matches than the bound: exact');
     });
 
+    test('a filtered total on a large version is exact up to 10,000 matches and an estimate marked as such beyond (rows API, datastore_search)', async () => {
+      const search = async (filters: Record<string, unknown>) =>
+        ((await get(`/api/3/action/datastore_search?resource_id=${resourceId}&limit=1&filters=${encodeURIComponent(JSON.stringify(filters))}`)).json() as { result: { total: number; total_was_estimated: boolean } }).result;
+      const few = await search({ ma_xa: communes[7] });
+      assert.deepEqual([few.total, few.total_was_estimated], [Math.ceil((ROWS - 7) / communes.length), false]);
+      const many = await search({ ma_xa: communes });
+      assert.equal(many.total_was_estimated, true, 'more than 10,000 matches: estimated, and said so');
+      assert.ok(many.total > 10_000, `estimate ${many.total}`);
+    });
+
     test('the gateway answers an unindexed filter, a bad page size and a missing version with clear problem+json in Vietnamese', async () => {
       // The gateway's agreement filters on an indexed commune, so any call of it is an index read:
       // the refusal is seen on the rows API (a sort) and on CKAN (a filter).

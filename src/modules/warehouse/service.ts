@@ -121,6 +121,7 @@ export class WarehouseService {
   private readonly cursors: CursorBox;
   private readonly largeRows: number;
   private readonly indexCache = new Map<string, { at: number; cols: IndexedColumns }>();
+  private readonly columnCache = new Map<string, Map<string, string>>();
   /** The index build of each dataset in progress in this process (see {@link build}). */
   private readonly building = new Map<string, Promise<unknown>>();
 
@@ -356,7 +357,7 @@ export class WarehouseService {
     }
     const version = v.version;
     const rows = Number(v.row_count);
-    const present = await this.store.tableColumns(datasetId);
+    const present = await this.columnsAt(datasetId, version);
     if (!present) throw noVersion(datasetId);
     const c = compileQuery(datasetTable(datasetId), columns, new Set(present.keys()), version, q, position);
     await this.refuseScan(datasetId, rows, q, present);
@@ -556,6 +557,24 @@ export class WarehouseService {
       report.analyzeMs = performance.now() - t0;
     }
     return report;
+  }
+
+  /**
+   * The table's columns as a read of `version` needs them, cached per (dataset, version): one round
+   * trip less on every lookup. Safe without expiry: columns are only ever added, and a column added
+   * after a version was loaded holds NULL in every row of that version — which is what a column
+   * the cached list lacks reads as (`NULL::type`).
+   */
+  private async columnsAt(datasetId: string, version: number): Promise<Map<string, string> | null> {
+    const key = `${datasetId.toLowerCase()}:${version}`;
+    const hit = this.columnCache.get(key);
+    if (hit) return hit;
+    const present = await this.store.tableColumns(datasetId);
+    if (present) {
+      if (this.columnCache.size > 10_000) this.columnCache.clear();
+      this.columnCache.set(key, present);
+    }
+    return present;
   }
 
   /** What the table's valid indexes serve, cached for {@link INDEX_CACHE_MS}. */
