@@ -158,7 +158,7 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     geoRoutes(app, geo);
     dictionaryRoutes(app, dictionary);
     catalogRoutes(app, catalog);
-    warehouseRoutes(app, { warehouse, catalog, dictionary, displayNames });
+    warehouseRoutes(app, { warehouse, catalog, displayNames });
     await ingestRoutes(app, ingest);
     sharingRoutes(app, sharing);
     await gatewayRoutes(app, gateway);

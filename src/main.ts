@@ -246,12 +246,12 @@ program.command('rows <slug>')
       if (!Number.isInteger(limit) || limit < 1 || (version !== undefined && (!Number.isInteger(version) || version < 1))) {
         throw new AppError('VALIDATION_FAILED', { vi: '--limit và --version phải là số nguyên dương', en: '--limit and --version must be positive integers' });
       }
-      const ds = await p.catalog.getDataset(CLI, slug);
+      const { dataset: ds, masked } = await p.catalog.openContent(CLI, slug);
       const columns = ds.columns.map((c) => ({ name: c.name, type: c.type }));
       let left = limit;
       let cursor: string | null | undefined;
       do {
-        const page = await p.warehouse.query(ds.id, columns, { version, limit: Math.min(left, 1000), ...(cursor ? { cursor } : {}) });
+        const page = await p.warehouse.query(ds.id, columns, { version, limit: Math.min(left, 1000), ...(cursor ? { cursor } : {}) }, { masked });
         for (const row of page.rows) process.stdout.write(JSON.stringify(row) + '\n');
         left -= page.rows.length;
         cursor = page.nextCursor;
@@ -268,7 +268,7 @@ program.command('diff <slug>')
   .option('--limit <n>', 'số dòng tối đa mỗi danh sách / maximum rows per list', '100')
   .action(async (slug: string, o: { from?: string; to?: string; limit: string }) => {
     await withPlatform(async (p) => {
-      const ds = await p.catalog.getDataset(CLI, slug);
+      const { dataset: ds, masked } = await p.catalog.openContent(CLI, slug);
       if (!ds.latestVersion) throw new AppError('VALIDATION_FAILED', { vi: `Tập dữ liệu ${slug} chưa có phiên bản nào`, en: `Dataset ${slug} has no version yet` });
       const to = o.to === undefined ? ds.latestVersion : Number(o.to);
       const from = o.from === undefined ? to - 1 : Number(o.from);
@@ -280,7 +280,7 @@ program.command('diff <slug>')
           en: `--from and --to must be versions from 1 to ${ds.latestVersion}; --limit from 1 to 10000`,
         });
       }
-      const d = await p.warehouse.diff(ds.id, ds.columns.map((c) => ({ name: c.name, type: c.type })), ds.columns.filter((c) => c.key).map((c) => c.name), from, to, { limit });
+      const d = await p.warehouse.diff(ds.id, ds.columns.map((c) => ({ name: c.name, type: c.type })), ds.columns.filter((c) => c.key).map((c) => c.name), from, to, { limit, masked });
       await cliAudit(p, 'warehouse.diff', `dataset:${ds.id}`, { from, to });
       process.stdout.write(JSON.stringify({ dataset: slug, from, to, ...d }) + '\n');
     });

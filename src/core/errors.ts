@@ -10,6 +10,10 @@ export const ERROR_CATALOGUE = {
   INVALID_CREDENTIALS: { status: 401, vi: 'Tên đăng nhập hoặc mật khẩu không đúng', en: 'Invalid user name or password' },
   INVALID_API_KEY: { status: 401, vi: 'Khóa API không hợp lệ, đã hết hạn hoặc đã bị thu hồi', en: 'Invalid, expired or revoked API key' },
   FORBIDDEN: { status: 403, vi: 'Không có quyền thực hiện thao tác này', en: 'Forbidden' },
+  // The rows of another agency's shared or private dataset are read only through an LDOP agreement (docs/ldop.md).
+  LDOP_AGREEMENT_REQUIRED: { status: 403, vi: 'Dữ liệu của tập này chỉ đọc được qua thỏa thuận chia sẻ dữ liệu (LDOP)', en: 'The rows of this dataset are read only through an LDOP sharing agreement' },
+  // A personal-data column the caller sees masked cannot be searched, filtered, sorted or grouped on.
+  MASKED_COLUMN: { status: 400, vi: 'Cột chứa dữ liệu cá nhân được che, không dùng để lọc, sắp xếp hay gộp nhóm', en: 'A masked personal-data column cannot be filtered, sorted or grouped on' },
   CSRF_FAILED: { status: 403, vi: 'Thiếu hoặc sai mã chống giả mạo (CSRF)', en: 'Missing or invalid CSRF token' },
   NOT_FOUND: { status: 404, vi: 'Không tìm thấy', en: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, vi: 'Phương thức không được hỗ trợ', en: 'Method not allowed' },

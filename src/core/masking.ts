@@ -19,3 +19,9 @@ export function maskPersonal(value: unknown): unknown {
     .map((w) => (w ? `${[...w][0]}***` : w))
     .join(' ');
 }
+
+/** A row with the values of `masked` columns passed through {@link maskPersonal}; the row itself when none is. */
+export function maskRow<T extends Record<string, unknown>>(row: T, masked: ReadonlySet<string>): T {
+  if (masked.size === 0) return row;
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, masked.has(k) ? maskPersonal(v) : v])) as T;
+}

@@ -20,6 +20,9 @@ export const PERMISSIONS = {
   'metrics:read': ['admin'],
   'data:read': ['admin', 'steward', 'analyst', 'leader', 'viewer'],
   'data:write': ['admin', 'steward'],
+  // Personal-data columns (Decree 13/2023) of the agency's own datasets, unmasked: the people who
+  // work with the data. Leaders and viewers see them masked; other agencies only through an LDOP agreement.
+  'data:personal': ['admin', 'steward', 'analyst'],
   'dashboard:read': ['admin', 'steward', 'analyst', 'leader', 'viewer'],
   // Data dictionary: stewards draft and review elements of their agency, administrators approve.
   'dictionary:write': ['admin', 'steward'],

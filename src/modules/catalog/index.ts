@@ -1,7 +1,8 @@
 import type { Module } from '../../core/module.js';
 
-export { CatalogService, type CatalogDeps, type SearchParams, type SearchPage } from './service.js';
+export { CatalogService, type CatalogDeps, type DatasetContent, type SearchParams, type SearchPage } from './service.js';
 export { catalogRoutes } from './routes.js';
+export { contentAccess, type ContentAccess } from './policy.js';
 export { THEMES, THEME_CODES, type ThemeCode } from './themes.js';
 export type {
   Dataset, DatasetInput, DatasetPatch, ColumnSpec, ColumnType, QualityScores, AgencyQuality, Frequency, Licence, Importance, Access, DatasetStatus,

@@ -1,9 +1,9 @@
 import type { Db, Queryable } from '../../core/db/index.js';
 import { authorize, type Principal } from '../../core/auth/index.js';
-import { invalid, notFound, type FieldProblem } from '../../core/errors.js';
+import { AppError, invalid, notFound, type FieldProblem } from '../../core/errors.js';
 import { ruleProblems, type DictionaryService } from '../dictionary/index.js';
 import type { AgencyQuality, ColumnSpec, Dataset, DatasetInput, DatasetPatch, QualityScores } from './model.js';
-import { visibleTo } from './policy.js';
+import { contentAccess, visibleTo } from './policy.js';
 import { PLANNED } from './seed-data.js';
 import { CatalogStore, type DatasetRecord, type FacetRow, type Where } from './store.js';
 import { THEME_CODES, THEMES, euThemeUri, type ThemeCode } from './themes.js';
@@ -27,6 +27,16 @@ export interface SearchParams {
   status?: string[];
   limit?: number;
   offset?: number;
+}
+
+/** A dataset opened for reading its content, with the columns the caller sees masked. */
+export interface DatasetContent {
+  dataset: Dataset;
+  /**
+   * Personal-data columns the caller may not see in clear: masked in every value that leaves, and
+   * refused in search, filters, sort and grouping (else a guessed value could be confirmed).
+   */
+  masked: ReadonlySet<string>;
 }
 
 export type FacetName = FacetRow['facet'];
@@ -69,6 +79,34 @@ export class CatalogService {
     const d = await this.store.get(idOrSlug, visibleTo(actor, 1));
     if (!d) throw notFoundDataset(idOrSlug);
     return d;
+  }
+
+  /**
+   * Opens a dataset's content (rows, versions, diffs, exports) for the caller: the one gate that every
+   * route and command returning dataset content goes through, applying {@link contentAccess}, and the
+   * one place that decides which columns the caller sees masked.
+   * @throws AppError UNAUTHENTICATED / FORBIDDEN without `data:read`; NOT_FOUND when the caller may not
+   *   see the dataset; LDOP_AGREEMENT_REQUIRED for another agency's shared dataset.
+   */
+  async openContent(actor: Principal, idOrSlug: string): Promise<DatasetContent> {
+    authorize(actor, 'data:read');
+    const dataset = await this.getDataset(actor, idOrSlug);
+    const access = contentAccess(actor, dataset);
+    if (!access.read) {
+      throw new AppError('LDOP_AGREEMENT_REQUIRED', {
+        vi: `Tập dữ liệu “${dataset.title}” thuộc cơ quan khác: hãy gửi yêu cầu thỏa thuận chia sẻ dữ liệu (LDOP) để đọc dữ liệu của tập này`,
+        en: `Dataset "${dataset.title}" belongs to another agency: request an LDOP sharing agreement to read its data`,
+      }, { dataset: dataset.slug });
+    }
+    return { dataset, masked: access.unmasked ? new Set() : await this.personalColumns(dataset) };
+  }
+
+  /** Columns bound to a dictionary element that holds personal data (Decree 13/2023). */
+  private async personalColumns(ds: Dataset): Promise<Set<string>> {
+    const codes = ds.columns.map((c) => c.elementCode).filter((x): x is string => !!x);
+    if (!codes.length) return new Set();
+    const personal = new Set((await this.deps.dictionary.getElements(codes)).filter((e) => e.personalData !== 'none').map((e) => e.code));
+    return new Set(ds.columns.filter((c) => c.elementCode && personal.has(c.elementCode)).map((c) => c.name));
   }
 
   /**

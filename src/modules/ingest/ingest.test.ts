@@ -155,7 +155,7 @@ for (const engine of engines()) {
       assert.match(r.json().title, /không hợp lệ/);
     });
 
-    test('personal data is masked for readers outside the publishing agency', async () => {
+    test('personal data is masked for readers without the unmasking right; another agency reads a shared dataset only through LDOP', async () => {
       const csv = 'Số CCCD,Họ và tên,Số điện thoại,Mã xã\r\n052090001234,Nguyễn Văn An,0912345678,21553\r\n';
       const u = await upload('canhan.csv', Buffer.from(csv, 'utf8'));
       const r = await ingest({ dataset: 'ca-nhan', uploadId: u.id, mode: 'replace', validRowsOnly: false, create: true });
@@ -164,7 +164,13 @@ for (const engine of engines()) {
       const ds = await p.catalog.getDataset(SYSTEM, 'ca-nhan');
       await p.catalog.updateDataset(SYSTEM, ds.id, { access: 'shared' });
       const a = await p.login('phantich', 'analyst-password-1');
-      const rowsSeen = (await p.app.inject({ url: '/api/datasets/ca-nhan/rows', headers: { cookie: a.cookie } })).json().rows[0];
+      const other = await p.app.inject({ url: '/api/datasets/ca-nhan/rows', headers: { cookie: a.cookie } });
+      assert.equal(other.statusCode, 403, other.body);
+      assert.equal(other.json().code, 'LDOP_AGREEMENT_REQUIRED');
+      // The publishing agency's viewer (no data:personal) reads the rows masked.
+      await p.org.createUser(SYSTEM, { username: 'xem.khcn', displayName: 'Xem KH&CN', orgId: 'so-khcn', role: 'viewer', password: 'viewer-password-khcn' });
+      const v = await p.login('xem.khcn', 'viewer-password-khcn');
+      const rowsSeen = (await p.app.inject({ url: '/api/datasets/ca-nhan/rows', headers: { cookie: v.cookie } })).json().rows[0];
       const values = Object.values(rowsSeen);
       assert.ok(values.includes('********1234'), JSON.stringify(rowsSeen));
       assert.ok(values.includes('09******78'), JSON.stringify(rowsSeen));

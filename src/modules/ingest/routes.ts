@@ -75,10 +75,10 @@ export async function ingestRoutes(app: App, svc: IngestService): Promise<void> 
     config: { permission: 'data:read' },
     schema: { tags: ['ingest'], summary: 'Các dòng bị loại (CSV) / rejected rows as CSV', params: S.RunParams },
   }, async (req, reply) => {
-    await svc.getRun(req.principal, req.params.id); // refuse before streaming starts
+    const lines = await svc.rejectsCsv(req.principal, req.params.id); // refuses before streaming starts
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="rejects-${req.params.id}.csv"`)
-      .send(Readable.from(svc.rejectsCsv(req.principal, req.params.id)));
+      .send(Readable.from(lines));
   });
 }

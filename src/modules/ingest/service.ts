@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Config } from '../../core/config/index.js';
 import type { Db } from '../../core/db/index.js';
 import type { EventBus } from '../../core/events/index.js';
+import { maskPersonal } from '../../core/masking.js';
 import { AppError, invalid, notFound } from '../../core/errors.js';
 import { authorize, type Principal } from '../../core/auth/index.js';
 import { ObjectTooLargeError, type ObjectStore } from '../../core/objects/index.js';
@@ -449,14 +450,30 @@ export class IngestService {
     return out;
   }
 
-  /** Rejected rows of a run as CSV lines (with a BOM so Excel shows Vietnamese correctly), streamed in pages. */
-  async *rejectsCsv(actor: Principal, runId: string): AsyncGenerator<string> {
-    await this.getRun(actor, runId);
+  /**
+   * Rejected rows of a run as CSV lines (with a BOM so Excel shows Vietnamese correctly), streamed in
+   * pages. Checks access before returning, so that a refusal is an error response, not a cut stream.
+   * Rejected values are the dataset's content: masked as its rows are (the reasons quote them too).
+   * @throws AppError NOT_FOUND (no such run for the caller), as CatalogService.openContent.
+   */
+  async rejectsCsv(actor: Principal, runId: string): Promise<AsyncGenerator<string>> {
+    const run = await this.getRun(actor, runId);
+    const { dataset, masked } = await this.deps.catalog.openContent(actor, run.dataset_id);
+    const maskedLabels = new Set(dataset.columns.filter((c) => masked.has(c.name)).map((c) => c.title || c.name));
+    return this.rejectLines(runId, (column) => column !== null && (maskedLabels.has(column) || masked.has(column)));
+  }
+
+  private async *rejectLines(runId: string, isMasked: (column: string | null) => boolean): AsyncGenerator<string> {
     yield '\uFEFFdong,cot,gia_tri,ly_do,reason\r\n';
     let after = 0;
     for (;;) {
       const page = await this.store.rejects(runId, after, 1000);
-      for (const r of page) yield [r.line, r.column_name, r.value, r.reason_vi, r.reason_en].map(csvCell).join(',') + '\r\n';
+      for (const r of page) {
+        const hide = !!r.value && isMasked(r.column_name);
+        const shown = hide ? String(maskPersonal(r.value)) : r.value;
+        const reason = (text: string) => (hide ? text.replaceAll(r.value!, shown!) : text);
+        yield [r.line, r.column_name, shown, reason(r.reason_vi), reason(r.reason_en)].map(csvCell).join(',') + '\r\n';
+      }
       if (page.length < 1000) return;
       after = page[page.length - 1]!.seq;
     }

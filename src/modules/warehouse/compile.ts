@@ -4,7 +4,7 @@
  * checked against its column type first, so a bad value is a VALIDATION_FAILED, never an SQL error.
  */
 import { ident } from '../../core/db/index.js';
-import { invalid } from '../../core/errors.js';
+import { AppError, invalid } from '../../core/errors.js';
 import { isIsoDate, PG_TYPES, READ_AS_TEXT } from './rows.js';
 import { AGGREGATE_FNS, FILTER_OPS, MAX_IN_VALUES, MAX_LIMIT, type WhColumn, type WhQuery, type WhSort, type WhType } from './schema.js';
 
@@ -61,6 +61,20 @@ export function unknownColumn(name: unknown) {
 
 const refuse = (vi: string, en: string, field = 'query') => invalid({ vi, en }, [{ field, message: en }]);
 
+/** The refusal for searching, filtering, sorting or grouping on a column the caller sees masked. */
+function maskedColumn(name: string) {
+  return new AppError(
+    'MASKED_COLUMN',
+    {
+      vi: `Cột “${name}” chứa dữ liệu cá nhân được che với bạn: không dùng để lọc, sắp xếp, gộp nhóm hay tính toán`,
+      en: `Column "${name}" holds personal data masked for you: it cannot be filtered, sorted, grouped or aggregated on`,
+    },
+    { errors: [{ field: name, message: 'masked column' }] },
+  );
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
 class Params {
   readonly list: unknown[] = [];
   add(v: unknown): string {
@@ -115,7 +129,10 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, '\\$&');
  * @param present column names the table actually has (a column declared after the last load reads as NULL)
  * @param cursor the decoded position to continue after, if any
  * @param maxLimit the largest page allowed: {@link MAX_LIMIT} for callers, more for the service's own export
- * @throws AppError VALIDATION_FAILED for anything the query may not say.
+ * @param masked columns the caller sees masked: they may be returned (the caller masks them) but take
+ *   no part in the text search and are refused in filters, sort, grouping and aggregates, which would
+ *   otherwise answer yes/no on a guessed value or hand back values in clear (a cursor, a min/max)
+ * @throws AppError VALIDATION_FAILED for anything the query may not say; MASKED_COLUMN (above).
  */
 export function compileQuery(
   table: string,
@@ -125,6 +142,7 @@ export function compileQuery(
   q: WhQuery,
   cursor: CursorPosition | null,
   maxLimit = MAX_LIMIT,
+  masked: ReadonlySet<string> = NONE,
 ): CompiledQuery {
   const cols = new Map<string, QCol>();
   for (const c of declared) {
@@ -139,6 +157,12 @@ export function compileQuery(
     }
     throw unknownColumn(name);
   };
+  /** A column that a condition, an order or an aggregate reads. */
+  const usable = (name: unknown, allowLine = true): QCol => {
+    const c = col(name, allowLine);
+    if (masked.has(c.name)) throw maskedColumn(c.name);
+    return c;
+  };
   const list = <T>(v: T[] | undefined, what: string): T[] => {
     if (v === undefined) return [];
     if (!Array.isArray(v)) throw refuse(`"${what}" phải là một danh sách`, `"${what}" must be a list`, what);
@@ -151,7 +175,7 @@ export function compileQuery(
 
   for (const f of list(q.filters, 'filters')) {
     if (!f || typeof f !== 'object') throw refuse('Bộ lọc không hợp lệ', 'Invalid filter', 'filters');
-    const c = col(f.column);
+    const c = usable(f.column);
     const op = f.op;
     if (!(FILTER_OPS as readonly string[]).includes(op)) throw refuse(`Phép lọc ${shown(op)} không được hỗ trợ`, `Unsupported filter operator ${shown(op)}`, c.name);
     const cast = PG_TYPES[c.type];
@@ -202,7 +226,7 @@ export function compileQuery(
     if (typeof q.q !== 'string' || q.q.length > 200) throw refuse('Chuỗi tìm kiếm không hợp lệ', 'Invalid search text', 'q');
     const text = q.q.normalize('NFC').trim();
     if (text) {
-      const textCols = [...cols.values()].filter((c) => c.type === 'text' && present.has(c.name));
+      const textCols = [...cols.values()].filter((c) => c.type === 'text' && present.has(c.name) && !masked.has(c.name));
       const needle = p.add(likeEscape(text));
       where.push(textCols.length ? `(${textCols.map((c) => `provdata_fold(${c.expr}) LIKE '%' || provdata_fold(${needle}) || '%'`).join(' OR ')})` : 'FALSE');
     }
@@ -234,7 +258,7 @@ export function compileQuery(
     const orderable = new Map<string, string>();
     const groupExprs: string[] = [];
     for (const g of groupBy) {
-      const c = col(g, false);
+      const c = usable(g, false);
       if (!SCALAR.has(c.type)) throw refuse(`Không gộp nhóm theo cột "${c.name}" (${c.type})`, `Cannot group by column "${c.name}" (${c.type})`, c.name);
       if (orderable.has(c.name)) continue;
       select.push(`${c.expr}${READ_AS_TEXT.has(c.type) ? '::text' : ''} AS ${ident(c.name)}`);
@@ -250,10 +274,10 @@ export function compileQuery(
       let expr: string;
       let type: WhType = 'number';
       if (a.fn === 'count') {
-        expr = a.column === undefined ? 'count(*)' : `count(${col(a.column, false).expr})`;
+        expr = a.column === undefined ? 'count(*)' : `count(${usable(a.column, false).expr})`;
       } else {
         if (a.column === undefined) throw refuse(`Hàm "${a.fn}" cần một cột`, `Aggregate "${a.fn}" needs a column`, 'aggregates');
-        const c = col(a.column, false);
+        const c = usable(a.column, false);
         const numeric = c.type === 'integer' || c.type === 'number';
         if ((a.fn === 'sum' || a.fn === 'avg') && !numeric) throw refuse(`Hàm "${a.fn}" cần cột số, "${c.name}" là ${c.type}`, `Aggregate "${a.fn}" needs a numeric column; "${c.name}" is ${c.type}`, c.name);
         if ((a.fn === 'min' || a.fn === 'max') && !ORDERED.has(c.type)) throw refuse(`Hàm "${a.fn}" không dùng được cho cột "${c.name}" (${c.type})`, `Aggregate "${a.fn}" does not apply to column "${c.name}" (${c.type})`, c.name);
@@ -302,7 +326,7 @@ export function compileQuery(
   }
   const sort = sortIn.map((s) => {
     if (!s || typeof s !== 'object') throw refuse('Sắp xếp không hợp lệ', 'Invalid sort', 'sort');
-    const c = col(s.column);
+    const c = usable(s.column);
     if (!SCALAR.has(c.type)) throw refuse(`Không sắp xếp theo cột "${c.name}" (${c.type})`, `Cannot sort by column "${c.name}" (${c.type})`, c.name);
     return { c, dir: dirOf(s) };
   });

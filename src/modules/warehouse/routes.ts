@@ -1,41 +1,26 @@
 import { Type } from 'typebox';
 import type { App } from '../../core/http/index.js';
 import { Problem } from '../../core/http/index.js';
-import { authorize, type Principal } from '../../core/auth/index.js';
+import type { Principal } from '../../core/auth/index.js';
 import { invalid } from '../../core/errors.js';
-import { maskPersonal } from '../../core/masking.js';
-import type { CatalogService, Dataset } from '../catalog/index.js';
-import type { DictionaryService } from '../dictionary/index.js';
+import type { CatalogService } from '../catalog/index.js';
 import type { WarehouseService } from './service.js';
-import { MAX_LIMIT, type Row, type WhColumn } from './schema.js';
+import { MAX_LIMIT, type WhColumn } from './schema.js';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 const DatasetParams = Type.Object({ dataset: Type.String({ minLength: 1, maxLength: 100 }) });
 
 /**
- * Columns whose dictionary element holds personal data (Decree 13/2023), unless the caller belongs to
- * the publishing agency or is an administrator. Sharing agreements (LDOP) will add granted fields.
+ * Reading datasets' rows, versions and diffs, for the callers the catalogue's content gate lets in
+ * (`CatalogService.openContent`: the owning agency, open datasets, administrators); another
+ * agency reads a shared dataset through the LDOP gateway.
  */
-async function maskedColumns(actor: Principal, ds: Dataset, dictionary: DictionaryService): Promise<Set<string>> {
-  if (actor.role === 'admin' || actor.kind === 'system' || actor.orgId === ds.publisherOrgId) return new Set();
-  const codes = ds.columns.map((c) => c.elementCode).filter((x): x is string => !!x);
-  const personal = new Set((await dictionary.getElements(codes)).filter((e) => e.personalData !== 'none').map((e) => e.code));
-  return new Set(ds.columns.filter((c) => c.elementCode && personal.has(c.elementCode)).map((c) => c.name));
-}
-
-function mask(rows: Row[], masked: Set<string>): Row[] {
-  if (masked.size === 0) return rows;
-  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, masked.has(k) ? maskPersonal(v) : v])));
-}
-
-/** Reading datasets' rows, versions and diffs: logged-in callers who may see the dataset in the catalogue. */
-export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; catalog: CatalogService; dictionary: DictionaryService; displayNames: (ids: string[]) => Promise<Map<string, string>> }): void {
-  const { warehouse, catalog, dictionary, displayNames } = deps;
+export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; catalog: CatalogService; displayNames: (ids: string[]) => Promise<Map<string, string>> }): void {
+  const { warehouse, catalog, displayNames } = deps;
   const open = async (actor: Principal, slug: string) => {
-    authorize(actor, 'data:read');
-    const ds = await catalog.getDataset(actor, slug); // 404 when the caller may not see it
+    const { dataset: ds, masked } = await catalog.openContent(actor, slug);
     const columns: WhColumn[] = ds.columns.map((c) => ({ name: c.name, type: c.type }));
-    return { ds, columns };
+    return { ds, columns, masked };
   };
 
   app.get('/api/datasets/:dataset/versions', {
@@ -63,8 +48,9 @@ export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; c
       response: { 200: Type.Object({ rows: Type.Array(Type.Unknown()), total: Type.Optional(Type.Integer()), totalEstimated: Type.Optional(Type.Boolean()), version: Type.Union([Type.Integer(), Type.Null()]), columns: Type.Array(Type.Unknown()) }), ...errors },
     },
   }, async (req) => {
-    const { ds, columns } = await open(req.principal, req.params.dataset);
-    const cols = ds.columns.map((c) => ({ name: c.name, title: c.title, type: c.type }));
+    const { ds, columns, masked } = await open(req.principal, req.params.dataset);
+    // `masked`: shown masked to this caller, so not searchable or sortable (the web client greys its sort out).
+    const cols = ds.columns.map((c) => ({ name: c.name, title: c.title, type: c.type, masked: masked.has(c.name) }));
     if (!ds.latestVersion) return { rows: [], total: 0, version: null, columns: cols };
     const [sortCol, dir] = (req.query.sort ?? '').split(':');
     const r = await warehouse.query(ds.id, columns, {
@@ -72,8 +58,8 @@ export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; c
       ...(req.query.q ? { q: req.query.q } : {}),
       ...(sortCol ? { sort: [{ column: sortCol, dir: dir === 'desc' ? 'desc' : 'asc' }] } : {}),
       ...(req.query.fields ? { fields: req.query.fields.split(',').map((f) => f.trim()).filter(Boolean) } : {}),
-    });
-    return { rows: mask(r.rows, await maskedColumns(req.principal, ds, dictionary)), total: r.total, ...(r.totalEstimated ? { totalEstimated: true } : {}), version: req.query.version ?? ds.latestVersion, columns: cols };
+    }, { masked });
+    return { rows: r.rows, total: r.total, ...(r.totalEstimated ? { totalEstimated: true } : {}), version: req.query.version ?? ds.latestVersion, columns: cols };
   });
 
   app.get('/api/datasets/:dataset/diff', {
@@ -84,15 +70,11 @@ export function warehouseRoutes(app: App, deps: { warehouse: WarehouseService; c
       response: { 200: Type.Unknown(), ...errors },
     },
   }, async (req) => {
-    const { ds, columns } = await open(req.principal, req.params.dataset);
+    const { ds, columns, masked } = await open(req.principal, req.params.dataset);
     if (!ds.latestVersion || req.query.from > ds.latestVersion || req.query.to > ds.latestVersion) {
       throw invalid({ vi: `Phiên bản không tồn tại (mới nhất: ${ds.latestVersion ?? 'chưa có'})`, en: `No such version (latest: ${ds.latestVersion ?? 'none'})` });
     }
-    const d = await warehouse.diff(ds.id, columns, ds.columns.filter((c) => c.key).map((c) => c.name), req.query.from, req.query.to, { limit: req.query.limit ?? 100 });
-    const masked = await maskedColumns(req.principal, ds, dictionary);
-    return {
-      counts: d.counts, added: mask(d.added, masked), removed: mask(d.removed, masked),
-      changed: d.changed.map((c) => ({ key: c.key, before: mask([c.before], masked)[0], after: mask([c.after], masked)[0] })),
-    };
+    const d = await warehouse.diff(ds.id, columns, ds.columns.filter((c) => c.key).map((c) => c.name), req.query.from, req.query.to, { limit: req.query.limit ?? 100, masked });
+    return { counts: d.counts, added: d.added, removed: d.removed, changed: d.changed };
   });
 }

@@ -1,5 +1,6 @@
 import { ident, type Db, type Queryable } from '../../core/db/index.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
+import { maskRow } from '../../core/masking.js';
 import { compileQuery, LINE, unknownColumn, type OutColumn } from './compile.js';
 import { badCursor, CursorBox, queryFingerprint } from './cursor.js';
 import { PG_TYPES, RowEncoder, rowFromDb, stableJson } from './rows.js';
@@ -338,9 +339,13 @@ export class WarehouseService {
    * when within ±2^53 (else their exact text); system columns are hidden except `_line` on request.
    * A cursor keeps reading the version it started on; it is encrypted, and valid only for the same
    * query and the same `cursorScope` (the gateway passes its agreement: a cursor does not cross agreements).
-   * @throws AppError VALIDATION_FAILED (unknown column, bad value, bad cursor…), NOT_FOUND (no such version).
+   *
+   * `masked` (from the catalogue's content gate) names the columns the caller sees masked: their
+   * values come back masked, and the query may not search, filter, sort or group on them.
+   * @throws AppError VALIDATION_FAILED (unknown column, bad value, bad cursor…), MASKED_COLUMN, NOT_FOUND (no such version).
    */
-  async query(datasetId: string, columns: WhColumn[], q: WhQuery, opts: { cursorScope?: string } = {}): Promise<WhQueryResult> {
+  async query(datasetId: string, columns: WhColumn[], q: WhQuery, opts: { cursorScope?: string; masked?: ReadonlySet<string> } = {}): Promise<WhQueryResult> {
+    const masked = opts.masked ?? new Set<string>();
     tableName(datasetId);
     checkColumns(columns);
     if (!q || typeof q !== 'object') throw invalid({ vi: 'Truy vấn không hợp lệ', en: 'Invalid query' });
@@ -359,7 +364,7 @@ export class WarehouseService {
     const rows = Number(v.row_count);
     const present = await this.columnsAt(datasetId, version);
     if (!present) throw noVersion(datasetId);
-    const c = compileQuery(datasetTable(datasetId), columns, new Set(present.keys()), version, q, position);
+    const c = compileQuery(datasetTable(datasetId), columns, new Set(present.keys()), version, q, position, MAX_LIMIT, masked);
     await this.refuseScan(datasetId, rows, q, present);
     const raw = await this.store.run(c.sql, c.params);
     // Nothing filters the rows: the version's row count is the exact total, kept by every load
@@ -377,7 +382,7 @@ export class WarehouseService {
       totalEstimated = n.estimated;
     }
     const totals = total === undefined ? {} : { total, ...(totalEstimated ? { totalEstimated } : {}) };
-    const decode = (r: Row) => rowFromDb(r, c.out);
+    const decode = (r: Row) => maskRow(rowFromDb(r, c.out), masked);
     if (c.grouped) return { rows: raw.map(decode), ...totals };
     const page = raw.slice(0, c.limit);
     let nextCursor: string | null = null;
@@ -391,10 +396,12 @@ export class WarehouseService {
   /**
    * Compares two versions: rows added, removed, and changed (same key, different content; needs
    * `keyColumns`). Rows carry the dataset columns and `_line`. Lists stop at `limit` (default 100,
-   * at most 10 000); `counts` are always complete.
+   * at most 10 000); `counts` are always complete. Columns in `masked` come back masked everywhere,
+   * the key of a changed row included.
    * @throws AppError NOT_FOUND for a version that does not exist; VALIDATION_FAILED for an unknown key column.
    */
-  async diff(datasetId: string, columns: WhColumn[], keyColumns: string[], from: number, to: number, opts: { limit?: number } = {}): Promise<DiffResult> {
+  async diff(datasetId: string, columns: WhColumn[], keyColumns: string[], from: number, to: number, opts: { limit?: number; masked?: ReadonlySet<string> } = {}): Promise<DiffResult> {
+    const masked = opts.masked ?? new Set<string>();
     tableName(datasetId);
     checkColumns(columns);
     checkKeyColumns(columns, keyColumns);
@@ -411,7 +418,8 @@ export class WarehouseService {
     const ids = await this.store.diffIds(datasetId, keyExpr, from, to, limit);
     const rows = await this.store.rowsById(datasetId, columns, present, ids.flatMap((x) => [x.a, x.b]).filter((x): x is string => x !== null));
     const out: OutColumn[] = [...columns, { name: LINE, type: 'integer' }];
-    const get = (id: string | null) => rowFromDb(rows.get(id!) ?? {}, out);
+    // Masked as it is read, so that nothing built from a row (the key of a changed row) can carry a clear value.
+    const get = (id: string | null) => maskRow(rowFromDb(rows.get(id!) ?? {}, out), masked);
     const result: DiffResult = { added: [], removed: [], changed: [], counts: { added: 0, removed: 0, changed: 0 } };
     for (const x of ids) {
       result.counts[x.kind] = Number(x.total);
@@ -435,7 +443,8 @@ export class WarehouseService {
    * two pages are held at a time.
    * @throws AppError NOT_FOUND, VALIDATION_FAILED as {@link query}.
    */
-  async *exportStream(datasetId: string, columns: WhColumn[], opts: { version?: number; fields?: string[]; pageSize?: number } = {}): AsyncGenerator<Row> {
+  async *exportStream(datasetId: string, columns: WhColumn[], opts: { version?: number; fields?: string[]; pageSize?: number; masked?: ReadonlySet<string> } = {}): AsyncGenerator<Row> {
+    const masked = opts.masked ?? new Set<string>();
     tableName(datasetId);
     checkColumns(columns);
     const version = await this.resolveVersion(datasetId, opts.version);
@@ -458,7 +467,7 @@ export class WarehouseService {
       const more = raw.length > c.limit;
       const page = more ? raw.slice(0, c.limit) : raw;
       if (more) next = fetch(String(page[page.length - 1]!._id));
-      for (const r of page) yield rowFromDb(r, c.out);
+      for (const r of page) yield maskRow(rowFromDb(r, c.out), masked);
       if (!more) return;
     }
   }

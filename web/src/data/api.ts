@@ -163,7 +163,8 @@ export interface VersionInfo {
 export interface RowsPage {
   rows: Record<string, unknown>[];
   total: number;
-  columns: { name: string; title: string; type: string }[];
+  /** `masked`: personal data shown masked to this user; it cannot be searched or sorted on. */
+  columns: { name: string; title: string; type: string; masked?: boolean }[];
 }
 
 export interface DiffResult {

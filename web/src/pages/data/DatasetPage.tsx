@@ -220,7 +220,20 @@ function DatasetView({ dataset: d }: { dataset: Dataset }) {
 }
 
 function VersionSections({ slug, latest }: { slug: string; latest: number | null }) {
+  const { t } = useI18n();
   const { state, reload } = useLoad(`${slug}@${latest}`, (signal) => listVersions(slug, signal));
+  if (state.status === 'error' && state.code === 'LDOP_AGREEMENT_REQUIRED') {
+    // Another agency's shared dataset: its rows are read through an LDOP agreement, not on this page.
+    return (
+      <section aria-labelledby="ds-rows-ldop" data-testid="dataset-needs-agreement">
+        <h2 id="ds-rows-ldop">{t('ds.rowsTitle')}</h2>
+        <p role="status">{t('ds.needsAgreement')}</p>
+        <a className="button" href={ROUTE_PATHS.ldopServices} onClick={onLinkClick}>
+          {t('ds.requestAgreement')}
+        </a>
+      </section>
+    );
+  }
   return (
     <LoadView state={state} reload={reload}>
       {(versions) => (
@@ -490,7 +503,7 @@ function RowsSection({ slug, versions }: { slug: string; versions: VersionInfo[]
   const query = { version, limit: ROWS_PAGE, offset, q, sort: sort ? `${sort.column}:${sort.dir}` : null };
   const { state, reload } = useLoad(JSON.stringify([slug, query]), (signal) => listRows(slug, query, signal));
 
-  function columnsOf(page: RowsPage) {
+  function columnsOf(page: RowsPage): RowsPage['columns'] {
     if (page.columns.length) return page.columns;
     const names = [...new Set(page.rows.flatMap((r) => Object.keys(r)))];
     return names.map((name) => ({ name, title: name, type: 'text' }));
@@ -558,12 +571,18 @@ function RowsSection({ slug, versions }: { slug: string; versions: VersionInfo[]
                             className={c.type === 'integer' || c.type === 'number' ? 'num' : undefined}
                             aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
                           >
-                            <button type="button" className="sort-button" onClick={() => toggleSort(c.name)} title={t('ds.sortBy', { column: c.title })}>
-                              {c.title}
-                              <span aria-hidden="true" className="sort-mark">
-                                {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : ''}
+                            {c.masked ? (
+                              <span title={t('ds.maskedColumn')} data-masked="true">
+                                {c.title} <span aria-hidden="true">🔒</span>
                               </span>
-                            </button>
+                            ) : (
+                              <button type="button" className="sort-button" onClick={() => toggleSort(c.name)} title={t('ds.sortBy', { column: c.title })}>
+                                {c.title}
+                                <span aria-hidden="true" className="sort-mark">
+                                  {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : ''}
+                                </span>
+                              </button>
+                            )}
                           </th>
                         );
                       })}
