@@ -8,31 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { operations, type OpenApiDoc, type Operation } from './support/openapi.js';
 import { testPlatform, type TestPlatform } from './support/platform.js';
 
 const WEB_DIST = fileURLToPath(new URL('../web/dist/', import.meta.url));
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
-
-interface Operation {
-  security?: unknown[];
-  'x-public'?: boolean;
-  responses?: Record<string, unknown>;
-  parameters?: { name: string; in: string; required?: boolean; schema?: Record<string, unknown> }[];
-}
-interface OpenApiDoc {
-  openapi: string;
-  paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
-}
-
-/** Every operation of the document as METHOD + OpenAPI path. */
-function operations(doc: OpenApiDoc): { method: string; path: string; op: Operation }[] {
-  const out: { method: string; path: string; op: Operation }[] = [];
-  for (const [p, item] of Object.entries(doc.paths)) {
-    for (const m of METHODS) if (item[m]) out.push({ method: m.toUpperCase(), path: p, op: item[m]! });
-  }
-  return out;
-}
-
 const isPublic = (op: Operation) => op['x-public'] === true || (Array.isArray(op.security) && op.security.length === 0);
 
 /** A value for a path parameter that passes its schema: a UUID unless the schema asks for digits. */
