@@ -27,7 +27,7 @@ const NOT_FILLED: Record<string, string> = {
 };
 
 /** POSTs that only read: called like the GETs. */
-const READ_ONLY_POSTS = new Set(['POST /api/dictionary/match', 'POST /api/3/action/{action}', 'POST /api/action/{action}']);
+const READ_ONLY_POSTS = new Set(['POST /api/dictionary/match', 'POST /api/3/action/{action}', 'POST /api/action/{action}', 'POST /api/indicators/query']);
 
 /** Every other non-GET operation changes state: not a read route. A new one must be sorted here or above. */
 const WRITES = new Set([
@@ -44,7 +44,9 @@ const WRITES = new Set([
   'DELETE /api/sync/connectors/{id}', 'POST /api/sync/connectors/{id}/push', 'POST /api/sync/dead-letters/{id}/retry', 'POST /api/sync/dead-letters/{id}/discard',
   'POST /api/opendata/datasets/{dataset}/proposals', 'POST /api/opendata/publications/{id}/approve', 'POST /api/opendata/publications/{id}/reject',
   'POST /api/opendata/datasets/{dataset}/unpublish', 'POST /api/opendata/developers/keys', 'DELETE /api/opendata/developers/keys/self',
-  'POST /api/opendata/developers/keys/{id}/revoke', 'POST /api/opendata/apps', 'POST /api/opendata/apps/{id}/review',
+  'POST /api/opendata/developers/keys/{id}/revoke', 'POST /api/opendata/apps', 'POST /api/opendata/apps/{id}/review', 'POST /api/users/{id}/unlock',
+  'POST /api/strategy/targets/{code}/updates', 'POST /api/strategy/tasks/{code}/updates', 'POST /api/strategy/databases/{code}/updates',
+  'POST /api/strategy/projects/{code}/updates', 'POST /api/indicators',
 ]);
 
 /** Query strings to try on a route beyond its required parameters: the ways a value could be guessed or echoed. */
@@ -88,6 +90,9 @@ for (const engine of engines()) {
     });
     after(() => p.close());
 
+    /** Every indicator by every one of its dimensions: what a dashboard can ask. */
+    let indicatorQuery: Record<string, unknown> = {};
+
     /** Ids of a collection, listed by an administrator (real ids, whatever the collection holds). */
     const listed = async (url: string, field = 'id'): Promise<string[]> => {
       const r = await p.app.inject({ url, headers: admin });
@@ -108,6 +113,9 @@ for (const engine of engines()) {
         if (path.startsWith('/api/dictionary/elements/')) return ['so_cccd', 'so_dien_thoai'];
         if (path.startsWith('/api/dictionary/code-lists/')) return ['communes'];
         if (path.startsWith('/api/sync/targets/')) return listed('/api/sync/targets', 'code');
+        if (path.startsWith('/api/indicators/')) return listed('/api/indicators', 'code');
+        const strategy = /^(\/api\/strategy\/[a-z]+)\/\{code\}/.exec(path)?.[1];
+        if (strategy) return listed(strategy, 'code');
         return null;
       }
       if (name === 'id') {
@@ -220,6 +228,7 @@ for (const engine of engines()) {
             out.push({ url: qs ? `${u.url}?${qs}` : u.url });
           }
           if (key === 'POST /api/dictionary/match') out[out.length - 1]!.body = { headers: 'Số CCCD' } as never;
+          if (key === 'POST /api/indicators/query') out[out.length - 1]!.body = indicatorQuery as never;
         }
       }
       // One call per distinct URL and body.
