@@ -71,6 +71,9 @@ function ckanError(e: unknown): { status: number; code: ErrorCode; error: Record
       case 'FILTER_NOT_INDEXED':
         // A filter a large table has no index for: CKAN's validation status, the platform's code, Vietnamese first.
         return { status: 409, code: 'FILTER_NOT_INDEXED', error: { __type: 'Validation Error', message: e.detail?.vi ?? e.message, filters: [e.detail?.en ?? e.message] } };
+      case 'CONFLICT':
+        // A published version the personal-data gate does not clear (docs/opendata.md): refused, Vietnamese first.
+        return { status: 409, code: 'CONFLICT', error: { __type: 'Validation Error', message: e.detail?.vi ?? e.message, reason: e.extra.reason ?? null } };
       case 'NOT_FOUND':
         return { status: 404, code: 'NOT_FOUND', error: { __type: 'Not Found Error', message: e.detail?.en ?? 'Not found' } };
       case 'UNAUTHENTICATED':

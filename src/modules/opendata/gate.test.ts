@@ -145,6 +145,26 @@ for (const engine of engines()) {
       assert.deepEqual(checks.rows.map((r) => [Number(r.version), r.passed]), [[1, true], [2, true]]);
     });
 
+    test('datastore_search serves the live version only when it passes today’s gate', async () => {
+      const cols = [col('ma', 'Mã'), col('ghi_chu', 'Ghi chú')];
+      await load('gate-truc-tiep', 'Mã,Ghi chú\nA1,Lễ hội đua voi\n', cols);
+      assert.equal((await approve((await propose('gate-truc-tiep')).id)).statusCode, 200);
+      // v2 carries a column of names and went live before names counted on their own (as a publication of the old rules did).
+      await load('gate-truc-tiep', `Mã,Ghi chú\n${HEADS.map((n, i) => `A${i},${n}`).join('\n')}\n`, cols, false);
+      const id = await datasetId('gate-truc-tiep');
+      await p.db.query(`UPDATE opendata_publications SET version = 2 WHERE dataset_id = $1::uuid AND state = 'published'`, [id]);
+      await p.db.query('UPDATE opendata_packages SET version = 2 WHERE dataset_id = $1::uuid', [id]);
+      const pkg = await p.app.inject({ url: '/api/3/action/package_show?id=gate-truc-tiep' });
+      const resource = (pkg.json().result.resources as { id: string; format: string }[]).find((r) => r.format === 'CSV')!;
+      const r = await p.app.inject({ url: `/api/3/action/datastore_search?resource_id=${resource.id}` });
+      assert.equal(r.statusCode, 409, r.body.slice(0, 300));
+      assert.equal(r.json().success, false);
+      assert.equal(r.json().error.reason, 'version-not-cleared');
+      assert.ok(!HEADS.some((n) => r.body.includes(n)), 'no name leaves');
+      const dl = await p.app.inject({ url: '/api/opendata/datasets/gate-truc-tiep/download/csv' });
+      assert.equal(dl.statusCode, 409, dl.body.slice(0, 300));
+    });
+
     test('usage counts survive a failed write and are written by the next flush', async () => {
       await load('gate-dem', 'Mã,Ghi chú\nA1,Lễ hội đua voi\n', [col('ma', 'Mã'), col('ghi_chu', 'Ghi chú')]);
       assert.equal((await approve((await propose('gate-dem')).id)).statusCode, 200);

@@ -152,6 +152,8 @@ export class OpendataService {
   private flushing: Promise<void> = Promise.resolve();
   /** Gate scans in progress, by dataset and version, so concurrent downloads of an unchecked version share one. */
   private readonly gating = new Map<string, Promise<{ passed: boolean; scan: ScanReport }>>();
+  /** Versions that passed the gate under the current rules (dataset|version). */
+  private readonly passed = new Set<string>();
   readonly limits: { anonymous: number; key: number };
   /** Developer keys: issuing, the holder's view and revocation, the editors' list, calls per key and day. */
   readonly developers: DeveloperKeys;
@@ -217,17 +219,37 @@ export class OpendataService {
    */
   private gate(datasetId: string, version: number): Promise<{ passed: boolean; scan: ScanReport }> {
     const key = `${datasetId}|${version}`;
+    // A version's rows never change, so a pass under the rules of this process holds for its lifetime.
+    if (this.passed.has(key)) return Promise.resolve({ passed: true, scan: { rowsScanned: 0, complete: true, findings: [], rules: PII_RULES } });
     let pending = this.gating.get(key);
     if (!pending) {
       pending = (async () => {
-        const recorded = await this.store.versionCheck(datasetId, version, PII_RULES);
-        if (recorded) return recorded;
-        const scan = await this.scan(await this.deps.catalog.getDataset(SYSTEM, datasetId), version);
-        return { passed: passes(scan), scan };
+        let verdict = await this.store.versionCheck(datasetId, version, PII_RULES);
+        if (!verdict) {
+          const scan = await this.scan(await this.deps.catalog.getDataset(SYSTEM, datasetId), version);
+          verdict = { passed: passes(scan), scan };
+        }
+        if (verdict.passed) this.passed.add(key);
+        return verdict;
       })().finally(() => this.gating.delete(key));
       this.gating.set(key, pending);
     }
     return pending;
+  }
+
+  /**
+   * Refuses to serve rows of a published version that does not pass the gate under today's rules
+   * (downloads of any version, `datastore_search` of the live one).
+   * @throws AppError CONFLICT (`reason: "version-not-cleared"`)
+   */
+  private async cleared(pkg: PackageRow, version: number): Promise<void> {
+    const verdict = await this.gate(pkg.dataset_id, version);
+    if (!verdict.passed) {
+      throw new AppError('CONFLICT', {
+        vi: `Phiên bản ${version} của ${pkg.name} không qua được kiểm tra dữ liệu cá nhân theo quy tắc hiện hành nên không được cung cấp`,
+        en: `Version ${version} of ${pkg.name} does not pass the current personal-data check and is not served`,
+      }, { reason: 'version-not-cleared', version });
+    }
   }
 
   private checkPublishable(ds: Dataset): void {
@@ -654,6 +676,7 @@ export class OpendataService {
     const r = await this.store.publishedResource(p.resourceId);
     if (!r) throw ckanNotFound(`resource ${p.resourceId.slice(0, 100)}`);
     const pkg = await this.publishedPackage(r.dataset_id);
+    await this.cleared(pkg, pkg.version);
     const columns = pkg.meta.columns.map((c) => ({ name: c.name, type: c.type as WhColumn['type'] }));
     const known = new Set(columns.map((c) => c.name));
     const fields = p.fields?.length ? p.fields.filter((f) => f !== '_id') : columns.map((c) => c.name);
@@ -749,14 +772,7 @@ export class OpendataService {
     }
     const geometry = pkg.meta.geometryColumn;
     if (f === 'geojson' && !geometry) throw notFound({ vi: `Tập dữ liệu ${pkg.name} không có cột hình học`, en: `Dataset ${pkg.name} has no geometry column` });
-    // Every version served has passed the gate under today's rules, the live one included.
-    const verdict = await this.gate(pkg.dataset_id, v);
-    if (!verdict.passed) {
-      throw new AppError('CONFLICT', {
-        vi: `Phiên bản ${v} của ${pkg.name} không qua được kiểm tra dữ liệu cá nhân theo quy tắc hiện hành nên không được cung cấp`,
-        en: `Version ${v} of ${pkg.name} does not pass the current personal-data check and is not served`,
-      }, { reason: 'version-not-cleared', version: v });
-    }
+    await this.cleared(pkg, v);
     const cols: OutColumn[] = pkg.meta.columns.map((c) => ({ name: c.name, title: c.title, type: c.type }));
     const rows = this.deps.warehouse.exportStream(pkg.dataset_id, pkg.meta.columns.map((c) => ({ name: c.name, type: c.type as WhColumn['type'] })), { version: v });
     this.count(pkg.dataset_id, 'downloads');
