@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
-import { AuditLog, auditCommits } from './core/audit/index.js';
+import { AuditLog, HeadFile, auditCommits } from './core/audit/index.js';
 import type { Config } from './core/config/index.js';
 import { migrate, openDb, type Db, type MigrationReport, type MigrationSet } from './core/db/index.js';
 import { AppError } from './core/errors.js';
@@ -86,6 +86,8 @@ export interface BuildOptions {
   /** An already open database (tests share a template); otherwise opened from the config. */
   db?: Db;
   logger?: Logger;
+  /** File keeping the audit log's signed head (default `<data dir>/audit/head.json`); null: none. */
+  auditHead?: string | null;
 }
 
 /**
@@ -95,10 +97,14 @@ export interface BuildOptions {
 export async function buildApp(opts: BuildOptions): Promise<Platform> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // Secrets at rest (sync tokens, webhook secrets) and keys derived for one use each (page cursors, the audit head).
+  const secrets = SecretBox.open(config.dataDir, config.secretKey);
   const opened = opts.db ?? (await openDb(config));
   // The audit log writes through the database itself; everything else through the view whose
-  // transactions carry a write request's audit row (see auditCommits).
-  const audit = new AuditLog(opened);
+  // transactions carry a write request's audit row (see auditCommits). Its signed head is kept
+  // outside the database, so that cutting off the newest rows is detected.
+  const headPath = opts.auditHead === undefined ? path.join(config.dataDir, 'audit', 'head.json') : opts.auditHead;
+  const audit = new AuditLog(opened, headPath ? new HeadFile(headPath, secrets.derive('audit-head')) : null);
   const db = auditCommits(opened, audit);
   try {
     const metrics = new Metrics();
@@ -109,8 +115,6 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const orgExists = (id: string) => org.getOrg(id).then(() => true, () => false);
     const dictionary = new DictionaryService(db, { orgExists });
     const catalog = new CatalogService(db, { dictionary, orgExists });
-    // Secrets at rest (sync tokens, webhook secrets) and keys derived for one use each (page cursors).
-    const secrets = SecretBox.open(config.dataDir, config.secretKey);
     const warehouse = new WarehouseService(db, { cursorKey: secrets.derive('warehouse-cursor'), largeVersionRows: config.largeDatasetRows });
     const objects = new FsObjectStore(path.join(config.dataDir, 'objects'));
     const displayNames = (ids: string[]) => org.displayNames(ids);
@@ -201,6 +205,9 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
         await sharing.log.settle();
         await opendata.flush();
         await app.close();
+        // A clean stop signs the audit head, so rows cut off while stopped are detected.
+        const signed = await audit.signHead();
+        if (signed.problem) logger.error({ problem: signed.problem }, 'audit log does not match its signed head; the head was kept');
         if (!opts.db) await db.close();
       },
     };

@@ -79,6 +79,14 @@ program.command('serve').description('Chạy máy chủ / run the server (migrat
   if (report.applied.length) p.logger.info({ applied: report.applied }, 'migrations applied');
   const seeded = await p.seed();
   p.jobs.start();
+  // The audit log's signed head, every five minutes (and at a clean stop, in close()): rows cut off
+  // the log's end before the last signing are detected by `provdata audit verify`.
+  const signHead = () => p.audit.signHead().then(
+    (r) => { if (r.problem) p.logger.error({ problem: r.problem }, 'audit log does not match its signed head; the head was kept'); },
+    (e: unknown) => p.logger.error({ err: e }, 'signing the audit head failed'),
+  );
+  await signHead();
+  const headTimer = setInterval(() => void signHead(), 5 * 60_000).unref();
   // The message log's periodic checkpoint (and agreement expiry) runs as a job; queue it once.
   await p.sharing.schedule();
   const address = await p.app.listen({ port: cfg.port, host: cfg.host });
@@ -108,6 +116,7 @@ program.command('serve').description('Chạy máy chủ / run the server (migrat
       process.exit(130);
     }
     stopping = true;
+    clearInterval(headTimer);
     p.logger.info({ signal }, 'shutting down');
     try {
       await p.close();
@@ -287,17 +296,37 @@ program.command('diff <slug>')
   });
 
 const audit = program.command('audit').description('Nhật ký kiểm toán / audit log');
-audit.command('verify').description('Kiểm tra chuỗi băm / verify the hash chain; exit 1 naming the first broken row').action(async () => {
-  await withPlatform(async (p) => {
-    const r = await p.audit.verify();
-    if (r.ok) {
-      process.stdout.write(`Nhật ký toàn vẹn / audit log intact: ${r.rows} dòng / rows\n`);
-    } else {
-      process.stdout.write(`Chuỗi bị phá vỡ tại dòng / chain broken at row id=${r.brokenAt!.id}: ${r.brokenAt!.reason}\n`);
+audit.command('verify')
+  .description('Kiểm tra chuỗi băm và đầu chuỗi đã ký / verify the hash chain and that the log still holds its signed head; exit 1 naming the problem')
+  .action(async () => {
+    await withPlatform(async (p) => {
+      const r = await p.audit.verify();
+      const head = r.head ? `; đầu chuỗi đã ký / signed head: id=${r.head.lastId} (${r.head.at})` : '; chưa có đầu chuỗi đã ký / no signed head yet';
+      if (r.ok) {
+        process.stdout.write(`Nhật ký toàn vẹn / audit log intact: ${r.rows} dòng / rows${head}\n`);
+        return;
+      }
+      if (r.brokenAt) process.stdout.write(`Chuỗi bị phá vỡ tại dòng / chain broken at row id=${r.brokenAt.id}: ${r.brokenAt.reason}\n`);
+      if (r.headProblem) process.stdout.write(`Nhật ký không khớp đầu chuỗi đã ký / the log does not match its signed head: ${r.headProblem}\n`);
       process.exitCode = 1;
-    }
+    });
   });
-});
+audit.command('checkpoint')
+  .description('Ký đầu chuỗi ngay (tệp ngoài CSDL) / sign the log\'s head now, into a file outside the database')
+  .option('--force', 'ký lại dù nhật ký không còn khớp đầu cũ (sau khi khôi phục bản sao lưu có biên bản) / re-sign although the log no longer holds the old head (after a documented restore)')
+  .action(async (o: { force?: boolean }) => {
+    await withPlatform(async (p) => {
+      const before = o.force ? await p.audit.verify() : null;
+      if (o.force && before?.headProblem) await cliAudit(p, 'audit.head.reset', 'audit-log', { problem: before.headProblem, oldHead: before.head });
+      const r = await p.audit.signHead({ force: !!o.force });
+      if (r.problem) {
+        process.stdout.write(`Không ký: nhật ký không khớp đầu chuỗi đã ký / not signed, the log does not match its signed head: ${r.problem}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(r.head ? `Đã ký đầu chuỗi / signed head: id=${r.head.lastId} ${r.head.hash} (${r.head.at})\n` : 'Nhật ký trống / the log is empty\n');
+    });
+  });
 
 const ldop = program.command('ldop').description('LDOP: nhật ký trao đổi / the sharing platform\'s message log');
 ldop.command('verify')

@@ -311,3 +311,45 @@ describe('provdata audit verify (CLI, embedded database on disk)', () => {
     assert.match(bad.out, new RegExp(`id=${id}\\b`));
   });
 });
+
+describe('provdata audit verify against the signed head (CLI, embedded database on disk)', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'provdata-audit-head-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('cutting the newest rows (which the chain alone cannot show) makes verify exit 1; checkpoint --force re-signs after a restore', async () => {
+    // Every command signs the head when it stops cleanly.
+    for (const args of [['migrate'], ['user', 'add', 'cat.bot', '--org', 'so-khcn'], ['user', 'add', 'cat.bot2', '--org', 'so-khcn']]) {
+      const r = await cli(dir, args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.out}`);
+    }
+    const ok = await cli(dir, ['audit', 'verify']);
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /intact: 2 .*signed head: id=\d+/);
+
+    const db = await openPglite({ dataDir: path.join(dir, 'pg') });
+    let last: number;
+    try {
+      last = (await db.query<{ id: number }>('SELECT max(id) AS id FROM audit_log')).rows[0]!.id;
+      await db.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
+      await db.query('DELETE FROM audit_log WHERE id = $1', [last]);
+      await db.exec('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
+    } finally {
+      await db.close();
+    }
+    const cut = await cli(dir, ['audit', 'verify']);
+    assert.equal(cut.code, 1, cut.out);
+    assert.match(cut.out, new RegExp(`shorter than its signed head: row id=${last}\\b`));
+    // The head is kept as evidence: a plain checkpoint refuses, the cut is still reported.
+    const refused = await cli(dir, ['audit', 'checkpoint']);
+    assert.equal(refused.code, 1, refused.out);
+    assert.equal((await cli(dir, ['audit', 'verify'])).code, 1);
+    // After a documented restore an operator re-signs; the reset itself is recorded in the log.
+    const forced = await cli(dir, ['audit', 'checkpoint', '--force']);
+    assert.equal(forced.code, 0, forced.out);
+    const after = await cli(dir, ['audit', 'verify']);
+    assert.equal(after.code, 0, after.out);
+  });
+});

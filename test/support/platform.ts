@@ -7,7 +7,7 @@
  * of them once before the test processes start (prepareTemplates).
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +73,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 async function seeded(db: Db, config: Config): Promise<void> {
-  const p = await buildApp({ config, db, logger: createLogger('silent') });
+  const p = await buildApp({ config, db, logger: createLogger('silent'), auditHead: null });
   await p.migrate();
   await p.seed();
   await p.close();
@@ -221,7 +221,9 @@ export async function testPlatform(engine: Engine = 'pglite', overrides: Record<
     db = await openPostgres(d.url, 5);
     drop = d.drop;
   }
-  const p = await buildApp({ config, db, logger: createLogger(config.logLevel) });
+  // Each platform its own audit head: platforms of one process share the data directory, not the database.
+  const auditHead = path.join(mkdtempSync(path.join(tmpdir(), 'provdata-head-')), 'head.json');
+  const p = await buildApp({ config, db, logger: createLogger(config.logLevel), auditHead });
   await p.migrate();
   const close = p.close.bind(p);
   return Object.assign(p, {
@@ -229,6 +231,7 @@ export async function testPlatform(engine: Engine = 'pglite', overrides: Record<
     async close() {
       await close();
       await db.close();
+      rmSync(path.dirname(auditHead), { recursive: true, force: true });
       if (drop) await drop();
     },
     async login(username = 'admin', password = ADMIN_PASSWORD) {

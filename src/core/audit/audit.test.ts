@@ -7,7 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { engines, testPlatform, type TestPlatform } from '../../../test/support/platform.js';
-import { outsideRequest } from './index.js';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AuditLog, HeadFile, outsideRequest } from './index.js';
 
 const commitRows = async (p: TestPlatform, requestId: string) =>
   (await p.db.query("SELECT id FROM audit_log WHERE request_id = $1 AND details->>'stage' = 'commit'", [requestId])).rows.length;
@@ -95,6 +99,31 @@ for (const engine of engines()) {
       assert.equal(await commitRows(p, 'audit-timer-during'), 0);
     });
 
+    test('a head signed outside the database: rows appended after it verify, an edited head file does not', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'provdata-head-test-'));
+      try {
+        const file = path.join(dir, 'head.json');
+        const log = new AuditLog(p.db, new HeadFile(file, randomBytes(32)));
+        assert.equal((await log.verify()).head, null, 'no head before the first signing');
+        const { head } = await log.signHead();
+        assert.ok(head);
+        await p.app.inject({ url: '/api/users', headers: { cookie: admin.cookie } }); // one more row
+        const v = await log.verify();
+        assert.equal(v.ok, true, v.headProblem);
+        assert.equal(v.head?.lastId, head.lastId);
+        const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+        writeFileSync(file, JSON.stringify({ ...stored, lastId: head.lastId - 1 }));
+        const forged = await log.verify();
+        assert.equal(forged.ok, false);
+        assert.match(forged.headProblem ?? '', /does not match its signature/);
+        // Another key (another installation's, or none) does not verify it either.
+        writeFileSync(file, JSON.stringify(stored));
+        assert.match((await new AuditLog(p.db, new HeadFile(file, randomBytes(32))).verify()).headProblem ?? '', /signature/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     test('an anonymous CKAN call (POST) leaves no commit record when its usage counters are flushed a second later', async () => {
       const list = (await p.app.inject({ url: '/api/3/action/package_list' })).json() as { result: string[] };
       const pkg = (await p.app.inject({ url: `/api/3/action/package_show?id=${list.result[0]}` })).json() as { result: { resources: { id: string }[] } };
@@ -107,6 +136,35 @@ for (const engine of engines()) {
       await p.opendata.flush();
       assert.equal(await commitRows(p, 'audit-ckan-post'), 0);
       assert.equal((await p.audit.verify()).ok, true);
+    });
+
+    test('cutting off the newest rows after the head was signed fails verify naming the missing row, and the head is kept', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'provdata-head-test-'));
+      try {
+        const log = new AuditLog(p.db, new HeadFile(path.join(dir, 'head.json'), randomBytes(32)));
+        await p.app.inject({ url: '/api/users', headers: { cookie: admin.cookie } });
+        const { head } = await log.signHead();
+        assert.ok(head);
+        assert.equal((await log.verify()).ok, true);
+        // An intruder with database rights removes the two newest rows around the trigger: the rest still links.
+        await p.db.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
+        try {
+          await p.db.query('DELETE FROM audit_log WHERE id >= (SELECT id FROM audit_log ORDER BY id DESC OFFSET 1 LIMIT 1)');
+        } finally {
+          await p.db.exec('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
+        }
+        const v = await log.verify();
+        assert.equal(v.ok, false);
+        assert.equal(v.brokenAt, undefined, 'the chain alone still links');
+        assert.match(v.headProblem ?? '', new RegExp(`shorter than its signed head: row id=${head.lastId}\\b`));
+        // Signing again does not overwrite the evidence.
+        const again = await log.signHead();
+        assert.match(again.problem ?? '', /shorter/);
+        assert.equal(again.head?.lastId, head.lastId);
+        assert.equal((await log.verify()).ok, false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }

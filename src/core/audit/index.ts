@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { Db, Queryable, QueryResult, Row, Tx } from '../db/index.js';
+import { HeadFile, type AuditHead } from './head.js';
+
+export { HeadFile, type AuditHead } from './head.js';
 
 /** What happened, by whom, to what — one row of the security audit. */
 export interface AuditEntry {
@@ -21,6 +24,10 @@ export interface VerifyResult {
   rows: number;
   /** The first row whose hash or link does not match, when the chain is broken. */
   brokenAt?: { id: number; reason: string };
+  /** The signed head the log was compared with (null: none kept, or none signed yet). */
+  head: AuditHead | null;
+  /** Why the log does not match its signed head (newest rows cut off, head file altered). */
+  headProblem?: string;
 }
 
 const GENESIS = '0'.repeat(64);
@@ -79,7 +86,8 @@ function rowHash(prev: string, r: Omit<StoredRow, 'prev_hash' | 'hash'>): string
 
 /** The append-only, hash-chained audit log. */
 export class AuditLog {
-  constructor(private readonly db: Db) {}
+  /** @param headFile where the signed head is kept, outside the database; null: none (the chain only). */
+  constructor(private readonly db: Db, private readonly headFile: HeadFile | null = null) {}
 
   /**
    * Appends one row, chained to the previous one. Pass `tx` to commit the row with the change it
@@ -118,7 +126,12 @@ export class AuditLog {
     else await this.db.transaction(write);
   }
 
-  /** Recomputes the whole chain in id order and names the first row that does not match. */
+  /**
+   * Recomputes the whole chain in id order and names the first row that does not match; then, when a
+   * signed head is kept, checks that its row is still there with the same hash — so that cutting off
+   * the newest rows (which leaves a chain that still links) is detected for every row up to the head.
+   * Rows appended after the last signed head are covered by the chain only.
+   */
   async verify(): Promise<VerifyResult> {
     let prev = GENESIS;
     let rows = 0;
@@ -127,13 +140,44 @@ export class AuditLog {
       const page = await this.db.query<StoredRow>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000', [after]);
       for (const r of page.rows) {
         rows++;
-        if (r.prev_hash !== prev) return { ok: false, rows, brokenAt: { id: r.id, reason: 'prev_hash does not link to the previous row (row removed or reordered)' } };
-        if (rowHash(prev, r) !== r.hash) return { ok: false, rows, brokenAt: { id: r.id, reason: 'content does not match its hash (row edited)' } };
+        if (r.prev_hash !== prev) return { ok: false, rows, head: null, brokenAt: { id: r.id, reason: 'prev_hash does not link to the previous row (row removed or reordered)' } };
+        if (rowHash(prev, r) !== r.hash) return { ok: false, rows, head: null, brokenAt: { id: r.id, reason: 'content does not match its hash (row edited)' } };
         prev = r.hash;
         after = r.id;
       }
-      if (page.rows.length < 5000) return { ok: true, rows };
+      if (page.rows.length < 5000) break;
     }
+    const stored = this.headFile?.read() ?? null;
+    if (!stored) return { ok: true, rows, head: null };
+    if (!stored.ok) return { ok: false, rows, head: null, headProblem: stored.reason };
+    const problem = await this.headProblem(stored.head);
+    return { ok: !problem, rows, head: stored.head, ...(problem ? { headProblem: problem } : {}) };
+  }
+
+  /** Why the log no longer holds the signed head, or undefined when it does. */
+  private async headProblem(head: AuditHead): Promise<string | undefined> {
+    const row = (await this.db.query<{ hash: string }>('SELECT hash FROM audit_log WHERE id = $1', [head.lastId])).rows[0];
+    if (!row) return `the log is shorter than its signed head: row id=${head.lastId}, the newest on ${head.at}, is missing (rows were removed)`;
+    if (row.hash !== head.hash) return `row id=${head.lastId} does not match the head signed on ${head.at} (the log was replaced)`;
+    return undefined;
+  }
+
+  /**
+   * Signs the newest row into the head file (at intervals while serving, at every clean stop, and by
+   * `provdata audit checkpoint`). When the stored head no longer holds, it is kept as evidence and the
+   * problem returned, unless `force` (an operator re-anchoring after a documented restore).
+   */
+  async signHead(opts: { force?: boolean } = {}): Promise<{ head: AuditHead | null; problem?: string }> {
+    if (!this.headFile) return { head: null };
+    const stored = this.headFile.read();
+    const problem = !stored ? undefined : stored.ok ? await this.headProblem(stored.head) : stored.reason;
+    if (problem && !opts.force) return { head: stored?.ok ? stored.head : null, problem };
+    const tail = (await this.db.query<{ id: number; hash: string }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1')).rows[0];
+    if (!tail) return { head: null };
+    if (stored?.ok && !problem && stored.head.lastId === tail.id) return { head: stored.head };
+    const head: AuditHead = { lastId: tail.id, hash: tail.hash, at: new Date().toISOString() };
+    this.headFile.write(head);
+    return { head };
   }
 
   /** Recent rows, newest first, for the administration screens. */

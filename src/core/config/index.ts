@@ -8,7 +8,7 @@ import path from 'node:path';
 export const CONFIG_VARIABLES = [
   { name: 'PORT', default: '8080', doc: 'TCP port the HTTP server listens on (0 = any free port).' },
   { name: 'HOST', default: '0.0.0.0', doc: 'Interface to listen on; 127.0.0.1 keeps the server local.' },
-  { name: 'PROVDATA_DATA_DIR', default: './data', doc: 'Where the embedded database (pg/), raw files (objects/) and the lock live.' },
+  { name: 'PROVDATA_DATA_DIR', default: './data', doc: 'Where the embedded database (pg/), raw files (objects/), the key file (keys/), the audit log\'s signed head (audit/) and the lock live.' },
   { name: 'DATABASE_URL', default: '', doc: 'PostgreSQL URL (postgres://…). When set, PostgreSQL is used instead of the embedded PGlite.' },
   { name: 'PROVDATA_DB_POOL_MAX', default: '10', doc: 'Maximum PostgreSQL connections in the pool.' },
   { name: 'PROVDATA_ADMIN_USER', default: 'admin', doc: 'User name of the bootstrap administrator created on first run.' },
