@@ -10,16 +10,16 @@ import { WarehouseService } from './index.js';
 // Every query shape the gateway, the rows API, CKAN's datastore_search and the portal's preview send
 // for a lookup by key or an equality filter, captured as they are sent (SQL and bound parameters) and
 // EXPLAINed on a dataset of more than 10,000 rows: none may read the dataset table sequentially.
-const SLUG = 'rp-ho-san-xuat';
+const SLUG = 'rp-co-so-san-xuat';
 const ROWS = 12_000;
 const COLUMNS = [
   { name: 'ma_ho', title: 'Mã hộ', type: 'text', key: true, codeList: null },
   { name: 'ma_xa', title: 'Mã xã/phường', type: 'text', key: false, codeList: 'communes' },
-  { name: 'ten_chu_ho', title: 'Tên chủ hộ', type: 'text', key: false, codeList: null },
+  { name: 'ten_co_so', title: 'Tên cơ sở', type: 'text', key: false, codeList: null },
   { name: 'nam', title: 'Năm', type: 'integer', key: false, codeList: null },
   { name: 'dien_tich', title: 'Diện tích (ha)', type: 'number', key: false, codeList: null },
 ] as const;
-const NAMES = ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Hoàng Cường', 'Phạm Thị Dung', 'Rơ Châm Ớt', 'Ksor H\'Luân'];
+const NAMES = ['Hợp tác xã Cà phê', 'Tổ hợp tác Hồ tiêu', 'Cơ sở Mía đường', 'Hợp tác xã Rau sạch', 'Cơ sở Dệt thổ cẩm', 'Tổ hợp tác Sầu riêng'];
 const key = (i: number) => `H${String(i).padStart(6, '0')}`;
 
 interface Captured {
@@ -83,7 +83,7 @@ for (const engine of engines()) {
         slug: SLUG, title: 'Hộ sản xuất nông nghiệp', publisherOrgId: 'so-nn-mt', access: 'open', licence: 'CC-BY-4.0', themes: ['nong-nghiep'], keywords: ['hộ sản xuất'],
         columns: COLUMNS.map((c) => ({ ...c, elementCode: null, required: c.key, unit: null, rules: {} })),
       });
-      const lines = ['Mã hộ,Mã xã/phường,Tên chủ hộ,Năm,Diện tích (ha)'];
+      const lines = ['Mã hộ,Mã xã/phường,Tên cơ sở,Năm,Diện tích (ha)'];
       for (let i = 0; i < ROWS; i++) lines.push(`${key(i)},${communes[i % communes.length]},${NAMES[i % NAMES.length]} ${i},${2015 + (i % 10)},${(i % 400) / 10}`);
       const u = await p.ingest.upload(SYSTEM, Readable.from([Buffer.from(lines.join('\n') + '\n')]), { filename: `${SLUG}.csv`, contentType: 'text/csv' });
       const run = await p.ingest.ingest(SYSTEM, { dataset: SLUG, uploadId: u.id, mode: 'replace', validRowsOnly: false });
@@ -120,7 +120,7 @@ for (const engine of engines()) {
       await p.db.transaction((tx) =>
         p.warehouse.load(tx, {
           datasetId, columns: COLUMNS.map((c) => ({ name: c.name, type: c.type })), keyColumns: ['ma_ho'], mode: 'upsert', createdBy: null,
-          rows: Readable.from([5, 11_999].map((i) => ({ line: i + 2, values: { ma_ho: key(i), ma_xa: communes[0], ten_chu_ho: 'Đã đổi', nam: 2025, dien_tich: 1 } }))),
+          rows: Readable.from([5, 11_999].map((i) => ({ line: i + 2, values: { ma_ho: key(i), ma_xa: communes[0], ten_co_so: 'Đã đổi', nam: 2025, dien_tich: 1 } }))),
         }),
       );
 
@@ -151,16 +151,16 @@ for (const engine of engines()) {
       ['gateway: a list of keys', () => get(`${gatewayPath}?filter=ma_ho:in:${key(20)},${key(21)}&limit=10`, { 'x-ldop-key': ldopKey })],
       ['CKAN datastore_search: filter on the key', () => get(`/api/3/action/datastore_search?resource_id=${resourceId}&filters=${encodeURIComponent(JSON.stringify({ ma_ho: key(7777) }))}`)],
       ['CKAN datastore_search: filter on the commune, with its total', () => get(`/api/3/action/datastore_search?resource_id=${resourceId}&filters=${encodeURIComponent(JSON.stringify({ ma_xa: communes[5] }))}&limit=20`)],
-      ['portal preview: first page', () => get(`/api/3/action/datastore_search?resource_id=${resourceId}&limit=20&fields=ma_ho,ma_xa,ten_chu_ho`)],
+      ['portal preview: first page', () => get(`/api/3/action/datastore_search?resource_id=${resourceId}&limit=20&fields=ma_ho,ma_xa,ten_co_so`)],
       ['portal preview: sorted by the key', () => get(`/api/3/action/datastore_search?resource_id=${resourceId}&limit=20&sort=ma_ho%20asc`)],
       ['rows API: a page of version 1', () => get(`/api/datasets/${SLUG}/rows?limit=50&version=1`, { cookie })],
       ['warehouse: lookup by key as of version 1', async () => {
         const r = await p.warehouse.query(datasetId, COLUMNS.map((c) => ({ name: c.name, type: c.type })), { version: 1, filters: [{ column: 'ma_ho', op: 'eq', value: key(11_999) }] });
-        assert.deepEqual(r.rows.map((x) => x.ten_chu_ho), [`${NAMES[11_999 % NAMES.length]} 11999`], 'the row as it was in version 1');
+        assert.deepEqual(r.rows.map((x) => x.ten_co_so), [`${NAMES[11_999 % NAMES.length]} 11999`], 'the row as it was in version 1');
       }],
       ['warehouse: lookup by key in the latest version', async () => {
         const r = await p.warehouse.query(datasetId, COLUMNS.map((c) => ({ name: c.name, type: c.type })), { filters: [{ column: 'ma_ho', op: 'eq', value: key(11_999) }] });
-        assert.deepEqual(r.rows.map((x) => x.ten_chu_ho), ['Đã đổi']);
+        assert.deepEqual(r.rows.map((x) => x.ten_co_so), ['Đã đổi']);
       }],
     ];
     for (const [name, call] of shapes) {
@@ -180,17 +180,17 @@ for (const engine of engines()) {
       const small = new WarehouseService(p.db, { largeVersionRows: 10_000 });
       const cols = COLUMNS.map((c) => ({ name: c.name, type: c.type }));
       await assert.rejects(
-        small.query(datasetId, cols, { filters: [{ column: 'ten_chu_ho', op: 'eq', value: 'Nguyễn Văn An 0' }] }),
+        small.query(datasetId, cols, { filters: [{ column: 'ten_co_so', op: 'eq', value: `${NAMES[0]} 0` }] }),
         (e: unknown) => {
           assert.ok(e instanceof AppError && e.code === 'FILTER_NOT_INDEXED', String(e));
-          assert.match(e.detail!.vi, /hãy lọc bằng \(eq, in, khoảng\) hoặc sắp xếp theo một cột có chỉ mục \(ma_ho, ma_xa\), hoặc tìm theo chữ trên cột \(.*ten_chu_ho.*\)/);
+          assert.match(e.detail!.vi, /hãy lọc bằng \(eq, in, khoảng\) hoặc sắp xếp theo một cột có chỉ mục \(ma_ho, ma_xa\), hoặc tìm theo chữ trên cột \(.*ten_co_so.*\)/);
           assert.equal(e.detail!.vi, e.detail!.vi.normalize('NFC'));
           assert.ok((e.extra.indexedColumns as string[]).includes('ma_xa'));
           return true;
         },
       );
       // Served by an index: an indexed filter beside the unindexed one, a sort by an indexed column.
-      const r = await small.query(datasetId, cols, { filters: [{ column: 'ma_ho', op: 'eq', value: key(6) }, { column: 'ten_chu_ho', op: 'eq', value: `${NAMES[0]} 6` }] });
+      const r = await small.query(datasetId, cols, { filters: [{ column: 'ma_ho', op: 'eq', value: key(6) }, { column: 'ten_co_so', op: 'eq', value: `${NAMES[0]} 6` }] });
       assert.deepEqual(r.rows.map((x) => x.ma_ho), [key(6)]);
       await small.query(datasetId, cols, { sort: [{ column: 'ma_ho', dir: 'asc' }], limit: 5 });
       await assert.rejects(small.query(datasetId, cols, { sort: [{ column: 'dien_tich', dir: 'desc' }], limit: 5 }), (e: unknown) => e instanceof AppError && e.code === 'FILTER_NOT_INDEXED');

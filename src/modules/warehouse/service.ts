@@ -36,6 +36,12 @@ export const EXPORT_PAGE_ROWS = 5000;
 export const LARGE_VERSION_ROWS = 200_000;
 /** On a large version, matches counted exactly before the total becomes the planner's estimate. */
 export const EXACT_COUNT_MATCHES = 10_000;
+/**
+ * How long a read trusts the latest version it looked up: a lookup then costs one statement, not two.
+ * A version loaded by another process shows up within this delay (a load in this process, at once);
+ * what is read meanwhile is the previous version, complete and consistent.
+ */
+const LATEST_CACHE_MS = 1000;
 /** How long the list of a table's indexes is trusted before it is read again (other processes build them too). */
 const INDEX_CACHE_MS = 10_000;
 
@@ -123,6 +129,7 @@ export class WarehouseService {
   private readonly largeRows: number;
   private readonly indexCache = new Map<string, { at: number; cols: IndexedColumns }>();
   private readonly columnCache = new Map<string, Map<string, string>>();
+  private readonly latestCache = new Map<string, { at: number; v: VersionRow }>();
   /** The index build of each dataset in progress in this process (see {@link build}). */
   private readonly building = new Map<string, Promise<unknown>>();
 
@@ -252,6 +259,7 @@ export class WarehouseService {
     // the planner, PGlite's above all, guesses a small table and scans instead of using the indexes.
     await this.store.analyze(datasetId, tx);
     this.indexCache.delete(datasetId);
+    this.latestCache.delete(datasetId.toLowerCase());
     const rowCount = prevRows + added - removed;
     await this.store.insertVersion(tx, {
       dataset_id: datasetId,
@@ -320,8 +328,13 @@ export class WarehouseService {
   /** The version row to read (the latest by default). @throws AppError NOT_FOUND, VALIDATION_FAILED. */
   private async resolve(datasetId: string, version: number | undefined): Promise<VersionRow> {
     if (version === undefined) {
+      const key = datasetId.toLowerCase();
+      const hit = this.latestCache.get(key);
+      if (hit && performance.now() - hit.at < LATEST_CACHE_MS) return hit.v;
       const v = await this.store.latestVersion(datasetId);
       if (!v) throw noVersion(datasetId);
+      if (this.latestCache.size > 10_000) this.latestCache.clear();
+      this.latestCache.set(key, { at: performance.now(), v });
       return v;
     }
     if (!Number.isSafeInteger(version) || version < 1 || version > 2 ** 31 - 1) {
