@@ -173,9 +173,11 @@ function queryMix(t: LargeTable): Kind[] {
       name: 'q + filter commune', qs: (i) => `q=ho%20tieu&filters=${enc({ ma_xa: commune(i) })}`,
       bare: (i) => [`SELECT ${all} FROM ${t.table} WHERE ma_xa = $2 AND ${like('$1')} ORDER BY _id LIMIT 100`, ['ho tieu', commune(i)]],
     },
+    // A sort no index serves is refused on a table this large (FILTER_NOT_INDEXED, issue 14): the
+    // preview's sort is measured on the commune's b-tree.
     {
-      name: 'fields + sort desc (not indexed)', qs: () => `fields=ma_xa,ten_co_so,san_luong&sort=${encodeURIComponent('san_luong desc')}`,
-      bare: () => [`SELECT ma_xa, ten_co_so, san_luong FROM ${t.table} ORDER BY san_luong DESC NULLS LAST, _id LIMIT 100`, []],
+      name: 'fields + sort (indexed commune)', qs: () => `fields=ma_xa,ten_co_so,san_luong&sort=${encodeURIComponent('ma_xa asc')}`,
+      bare: () => [`SELECT ma_xa, ten_co_so, san_luong FROM ${t.table} ORDER BY ma_xa NULLS LAST, _id LIMIT 100`, []],
     },
   ];
 }

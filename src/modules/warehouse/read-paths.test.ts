@@ -193,6 +193,7 @@ for (const engine of engines()) {
       const r = await small.query(datasetId, cols, { filters: [{ column: 'ma_ho', op: 'eq', value: key(6) }, { column: 'ten_co_so', op: 'eq', value: `${NAMES[0]} 6` }] });
       assert.deepEqual(r.rows.map((x) => x.ma_ho), [key(6)]);
       await small.query(datasetId, cols, { sort: [{ column: 'ma_ho', dir: 'asc' }], limit: 5 });
+      await assert.rejects(small.query(datasetId, cols, { sort: [{ column: 'ma_ho', dir: 'desc' }], limit: 5 }), (e: unknown) => e instanceof AppError && e.code === 'FILTER_NOT_INDEXED', 'descending, NULLs last: no b-tree has that order');
       await assert.rejects(small.query(datasetId, cols, { sort: [{ column: 'dien_tich', dir: 'desc' }], limit: 5 }), (e: unknown) => e instanceof AppError && e.code === 'FILTER_NOT_INDEXED');
       // A filtered total on a large version is counted up to a bound, then estimated and marked so.
       const counted = await small.query(datasetId, cols, { filters: [{ column: 'ma_xa', op: 'in', value: communes.slice(0, 2) }], count: true, limit: 1 });

@@ -613,7 +613,7 @@ export class WarehouseService {
    * On a large version, refuses a query no index serves: at least one filter must be an index read
    * (eq, in or a range on a column leading a b-tree; startsWith or contains on an indexed folded
    * column), or `q` must find a trigram index on every text column; without filters, the sort must
-   * follow a b-tree. Anything else reads every row of the table, holding a connection for seconds.
+   * follow a b-tree (ascending: a descending sort with NULLs last is not the order of any b-tree here). Anything else reads every row of the table, holding a connection for seconds.
    * @throws AppError FILTER_NOT_INDEXED naming the columns that can be filtered on.
    */
   private async refuseScan(datasetId: string, rows: number, q: WhQuery, present: ReadonlyMap<string, string>): Promise<void> {
@@ -633,7 +633,8 @@ export class WarehouseService {
     const textCols = [...present].filter(([n, t]) => t === 'text' && !n.startsWith('_')).map(([n]) => n);
     const searchServed = search && textCols.every((c) => idx.trigram.has(c));
     if (served || searchServed) return;
-    if (!filters.length && !search && idx.equality.has(sort[0]!.column)) return;
+    // ASC NULLS LAST is the b-tree's own order; DESC NULLS LAST is not (a backward scan gives NULLS FIRST).
+    if (!filters.length && !search && (sort[0]!.dir ?? 'asc') === 'asc' && idx.equality.has(sort[0]!.column)) return;
     const visible = (set: Set<string>) => [...set].filter((c) => !c.startsWith('_')).sort();
     const equality = visible(idx.equality);
     const text = visible(new Set([...idx.folded, ...idx.trigram]));
