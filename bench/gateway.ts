@@ -77,7 +77,8 @@ const REF_PAGE = 'SELECT ma_ho, ma_xa, ten_xa, ho_ten, so_dien_thoai, dien_tich 
 async function cannon(label: string, target: string, headers: Record<string, string> = {}): Promise<CannonResult> {
   const r = await autocannon({ url: target, connections: CONNECTIONS, duration: SECONDS, headers });
   process.stdout.write(`  ${label.padEnd(44)} ${Math.round(r.requests.average).toString().padStart(7)} req/s  p99 ${String(r.latency.p99).padStart(4)} ms  avg ${r.latency.average.toFixed(1)} ms  non-2xx ${r.non2xx}  errors ${r.errors}\n`);
-  if (r.non2xx || r.errors) throw new Error(`${label}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+  // A wrong answer stops the bench; a timeout (autocannon's 10 s, "errors") is a result, printed above.
+  if (r.non2xx) throw new Error(`${label}: ${r.non2xx} non-2xx answers`);
   return r;
 }
 
