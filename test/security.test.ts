@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import JSZip from 'jszip';
 import { CKAN_ACTIONS } from '../src/modules/opendata/index.js';
-import { AGENCY_A, loadAccessFixture, OPEN, PRIVATE, SHARED, USERS, type Fixture } from './support/access-fixture.js';
+import { AGENCY_A, AGENCY_B, countIndicator, loadAccessFixture, OPEN, PRIVATE, SHARED, USERS, type Fixture } from './support/access-fixture.js';
 import { operations, type OpenApiDoc, type Operation } from './support/openapi.js';
 import { engines, testPlatform, type TestPlatform } from './support/platform.js';
 
@@ -86,12 +86,20 @@ for (const engine of engines()) {
         name: 'analyst of agency B', headers: await session(USERS.analystB),
         forbidden: [...SHARED.personal, ...SHARED.other, ...PRIVATE.personal, ...PRIVATE.other, ...OPEN.personal],
       });
+      // Indicators publish aggregates to every dashboard reader: B's steward tries one grouping A's shared
+      // dataset by name, A's steward one grouping A's private dataset by CCCD. Both must be refused;
+      // the sweep queries them either way, so an accepted one shows up as a leak.
+      const stewards = { A: await session(USERS.stewardA), B: await session(USERS.stewardB) };
+      for (const [who, def] of [['B', countIndicator('kt_b_chia_se', SHARED.slug, AGENCY_B, 'ho_ten')], ['A', countIndicator('kt_a_rieng', PRIVATE.slug, AGENCY_A, 'so_cccd')]] as const) {
+        await p.app.inject({ method: 'POST', url: '/api/indicators', headers: stewards[who], payload: def });
+        indicatorQueries.push({ measures: [def.code], dimensions: ['nhom'] });
+      }
       callers.push({ name: 'viewer of agency A', headers: await session(USERS.viewerA), forbidden: [...SHARED.personal, ...PRIVATE.personal, ...OPEN.personal] });
     });
     after(() => p.close());
 
-    /** Every indicator by every one of its dimensions: what a dashboard can ask. */
-    let indicatorQuery: Record<string, unknown> = {};
+    /** Queries of the indicators defined over the fixture's datasets, by their dimension. */
+    const indicatorQueries: Record<string, unknown>[] = [];
 
     /** Ids of a collection, listed by an administrator (real ids, whatever the collection holds). */
     const listed = async (url: string, field = 'id'): Promise<string[]> => {
@@ -228,7 +236,10 @@ for (const engine of engines()) {
             out.push({ url: qs ? `${u.url}?${qs}` : u.url });
           }
           if (key === 'POST /api/dictionary/match') out[out.length - 1]!.body = { headers: 'Số CCCD' } as never;
-          if (key === 'POST /api/indicators/query') out[out.length - 1]!.body = indicatorQuery as never;
+          if (key === 'POST /api/indicators/query') {
+            out.pop();
+            for (const q of indicatorQueries) out.push({ url: u.url, body: q as never });
+          }
         }
       }
       // One call per distinct URL and body.

@@ -21,6 +21,7 @@ const PEOPLE_COLUMNS = [
   col('ho_ten', 'Họ và tên', 'ho_ten'),
   col('so_dien_thoai', 'Số điện thoại', 'so_dien_thoai'),
   col('ghi_chu', 'Ghi chú', null),
+  col('ngay_kham', 'Ngày khám', null, { type: 'date' }),
 ];
 
 /** One dataset of the fixture: its versions' CSV and the values no outsider may read. */
@@ -38,9 +39,9 @@ interface FixtureDataset {
 export const SHARED: FixtureDataset = {
   slug: 'kt-chia-se-nguoi-benh', access: 'shared', columns: PEOPLE_COLUMNS,
   versions: [
-    'Số CCCD,Họ và tên,Số điện thoại,Ghi chú\n079301000111,Lê Văn Chiasẻ,0905123411,Ghi chú CHIASE-MOT\n079301000222,Phạm Thị Chiasẻ,0905123422,Ghi chú CHIASE-HAI\n',
+    'Số CCCD,Họ và tên,Số điện thoại,Ghi chú,Ngày khám\n079301000111,Lê Văn Chiasẻ,0905123411,Ghi chú CHIASE-MOT,2025-03-02\n079301000222,Phạm Thị Chiasẻ,0905123422,Ghi chú CHIASE-HAI,2025-03-03\n',
     // Version 2 changes the row of 079301000222 (a changed row: its key goes into the diff) and adds one.
-    'Số CCCD,Họ và tên,Số điện thoại,Ghi chú\n079301000111,Lê Văn Chiasẻ,0905123411,Ghi chú CHIASE-MOT\n079301000222,Phạm Thị Chiasẻ,0905123499,Ghi chú CHIASE-DOI\n079301000333,Đỗ Văn Chiasẻ,0905123433,Ghi chú CHIASE-BA\n',
+    'Số CCCD,Họ và tên,Số điện thoại,Ghi chú,Ngày khám\n079301000111,Lê Văn Chiasẻ,0905123411,Ghi chú CHIASE-MOT,2025-03-02\n079301000222,Phạm Thị Chiasẻ,0905123499,Ghi chú CHIASE-DOI,2025-03-03\n079301000333,Đỗ Văn Chiasẻ,0905123433,Ghi chú CHIASE-BA,2025-03-04\n',
   ],
   personal: ['079301000111', '079301000222', '079301000333', 'Lê Văn Chiasẻ', 'Phạm Thị Chiasẻ', 'Đỗ Văn Chiasẻ', '0905123411', '0905123422', '0905123499', '0905123433'],
   other: ['CHIASE-MOT', 'CHIASE-HAI', 'CHIASE-DOI', 'CHIASE-BA'],
@@ -49,10 +50,10 @@ export const SHARED: FixtureDataset = {
 export const PRIVATE: FixtureDataset = {
   slug: 'kt-rieng-ho-so-benh', access: 'private', columns: PEOPLE_COLUMNS,
   versions: [
-    'Số CCCD,Họ và tên,Số điện thoại,Ghi chú\n079302000111,Vũ Văn Riêngtư,0912000111,Ghi chú RIENG-MOT\n',
+    'Số CCCD,Họ và tên,Số điện thoại,Ghi chú,Ngày khám\n079302000111,Vũ Văn Riêngtư,0912000111,Ghi chú RIENG-MOT,2025-03-02\n',
     // The second line has a CCCD that breaks the element's rule: it is rejected (valid rows only) and
     // its value lands in the run's rejects report, which must be masked like the rows.
-    'Số CCCD,Họ và tên,Số điện thoại,Ghi chú\n079302000111,Vũ Văn Riêngtư,0912000199,Ghi chú RIENG-DOI\n0793020009XY,Hà Thị Loạibỏ,0912000177,Ghi chú RIENG-LOAI\n',
+    'Số CCCD,Họ và tên,Số điện thoại,Ghi chú,Ngày khám\n079302000111,Vũ Văn Riêngtư,0912000199,Ghi chú RIENG-DOI,2025-03-02\n0793020009XY,Hà Thị Loạibỏ,0912000177,Ghi chú RIENG-LOAI,2025-03-03\n',
   ],
   personal: ['079302000111', 'Vũ Văn Riêngtư', '0912000111', '0912000199', '0793020009XY'],
   other: ['RIENG-MOT', 'RIENG-DOI'],
@@ -78,6 +79,8 @@ export const USERS = {
   viewerA: { username: 'kt.xem.a', password: 'kt-xem-a-password-1', orgId: AGENCY_A, role: 'viewer' as const },
   /** Agency A, analyst: reads A's rows with personal columns in clear. */
   analystA: { username: 'kt.phantich.a', password: 'kt-phantich-a-password-1', orgId: AGENCY_A, role: 'analyst' as const },
+  /** Agency B, steward: may define indicators, but not over A's shared dataset. */
+  stewardB: { username: 'kt.qtdl.b', password: 'kt-qtdl-b-password-1', orgId: AGENCY_B, role: 'steward' as const },
   /** Agency B, analyst: sees A's shared dataset in the catalogue but reads its rows only through LDOP. */
   analystB: { username: 'kt.phantich.b', password: 'kt-phantich-b-password-1', orgId: AGENCY_B, role: 'analyst' as const },
 };
@@ -118,4 +121,14 @@ export async function loadAccessFixture(p: TestPlatform): Promise<Fixture> {
     }
   }
   return { ids, runs };
+}
+
+/** An indicator counting the rows of a fixture dataset by day, with one category dimension on `column`. */
+export function countIndicator(code: string, slug: string, ownerOrgId: string, column: string) {
+  return {
+    code, name: `Kiểm thử ${code}`, nameEn: `Test ${code}`, aliases: [], definition: 'Số lượt khám', definitionEn: 'Visits', unit: 'lượt', unitEn: 'visits',
+    grain: 'month', timeRollup: 'sum', frequency: 'monthly', direction: 'higher', ownerOrgId,
+    source: { dataset: slug, time: 'ngay_kham' }, formula: { kind: 'count' },
+    dimensions: [{ key: 'nhom', column, name: 'Nhóm', nameEn: 'Group', kind: 'category' }], targets: [], sample: false,
+  };
 }

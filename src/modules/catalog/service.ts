@@ -37,6 +37,8 @@ export interface DatasetContent {
    * refused in search, filters, sort and grouping (else a guessed value could be confirmed).
    */
   masked: ReadonlySet<string>;
+  /** Every personal-data column of the dataset, whoever asks: what may never be published as a group or dimension. */
+  personal: ReadonlySet<string>;
 }
 
 export type FacetName = FacetRow['facet'];
@@ -98,7 +100,8 @@ export class CatalogService {
         en: `Dataset "${dataset.title}" belongs to another agency: request an LDOP sharing agreement to read its data`,
       }, { dataset: dataset.slug });
     }
-    return { dataset, masked: access.unmasked ? new Set() : await this.personalColumns(dataset) };
+    const personal = await this.personalColumns(dataset);
+    return { dataset, masked: access.unmasked ? new Set() : personal, personal };
   }
 
   /** Columns bound to a dictionary element that holds personal data (Decree 13/2023). */

@@ -152,12 +152,23 @@ export class IndicatorService {
   private async checkSourced(actor: Principal, d: IndicatorDefinition): Promise<Dataset> {
     if (!d.source) throw refusal('SOURCE_REQUIRED', { vi: 'Chỉ tiêu tính từ dữ liệu cần tập dữ liệu nguồn và cột thời gian', en: 'A computed indicator needs a source dataset and time column' }, 'source');
     if (d.formula.expression !== undefined) throw refusal('EXPRESSION_NOT_ALLOWED', { vi: 'Chỉ chỉ tiêu dẫn xuất (derived) mới có biểu thức', en: 'Only derived indicators have an expression' }, 'formula.expression');
-    const ds = await this.deps.catalog.getDataset(actor, d.source.dataset).catch((e: unknown) => {
+    // An indicator publishes aggregates of the dataset's content to every dashboard reader: defining
+    // one takes the content rule (another agency's shared dataset only through LDOP), and no personal
+    // column may become a dimension or a distinct count (its values would be the published groups).
+    const { dataset: ds, personal } = await this.deps.catalog.openContent(actor, d.source.dataset).catch((e: unknown) => {
       if (e instanceof AppError && e.code === 'NOT_FOUND') {
         throw refusal('UNKNOWN_DATASET', { vi: `Không có tập dữ liệu “${d.source!.dataset}”`, en: `No dataset "${d.source!.dataset}"` }, 'source.dataset');
       }
       throw e;
     });
+    const grouped = [...d.dimensions.map((x) => x.column), ...(d.formula.kind === 'count_distinct' ? [d.formula.column] : [])];
+    const exposed = grouped.find((c): c is string => !!c && personal.has(c));
+    if (exposed) {
+      throw refusal('PERSONAL_COLUMN', {
+        vi: `Cột “${exposed}” chứa dữ liệu cá nhân: không dùng làm chiều hay đếm giá trị khác nhau của chỉ tiêu`,
+        en: `Column "${exposed}" holds personal data: it cannot be a dimension or a distinct count of an indicator`,
+      }, 'dimensions');
+    }
     const cols = new Map(ds.columns.map((c) => [c.name, c.type as string]));
     const need = (name: string | undefined, field: string, ok: (type: string) => boolean, what: Bilingual) => {
       if (!name) throw refusal('COLUMN_REQUIRED', { vi: `Công thức “${d.formula.kind}” cần ${field}`, en: `Formula "${d.formula.kind}" needs ${field}` }, `formula.${field}`);

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engines, testPlatform, type TestPlatform } from '../../../test/support/platform.js';
-import { loadAccessFixture, OPEN, PRIVATE, SHARED, USERS, type Fixture } from '../../../test/support/access-fixture.js';
+import { AGENCY_A, AGENCY_B, countIndicator, loadAccessFixture, OPEN, PRIVATE, SHARED, USERS, type Fixture } from '../../../test/support/access-fixture.js';
 import { AppError } from '../../core/errors.js';
 
 type Session = Record<string, string>;
@@ -121,6 +121,22 @@ for (const engine of engines()) {
       assert.ok(!viewer.body.includes('0793020009XY'), viewer.body);
       const analyst = await get(`/api/ingest/runs/${run}/rejects.csv`, s.analystA);
       assert.ok(analyst.body.includes('0793020009XY'), analyst.body);
+    });
+
+    test('an indicator (aggregates shown to every dashboard) is not defined over another agency\'s shared dataset, nor grouped by a personal column', async () => {
+      const define = async (who: keyof typeof USERS, body: unknown) => {
+        const login = await p.login(USERS[who].username, USERS[who].password);
+        return p.app.inject({ method: 'POST', url: '/api/indicators', headers: { cookie: login.cookie, 'x-csrf-token': login.csrf }, payload: body as Record<string, unknown> });
+      };
+      const other = await define('stewardB', countIndicator('kt_b_ten', SHARED.slug, AGENCY_B, 'ghi_chu'));
+      assert.equal(other.statusCode, 403, other.body);
+      assert.equal(other.json().code, 'LDOP_AGREEMENT_REQUIRED');
+      const personal = await define('stewardA', countIndicator('kt_a_cccd', PRIVATE.slug, AGENCY_A, 'so_cccd'));
+      assert.equal(personal.statusCode, 400, personal.body);
+      assert.equal(personal.json().reason, 'PERSONAL_COLUMN');
+      assert.match(personal.json().detail, /dữ liệu cá nhân/);
+      const fine = await define('stewardA', countIndicator('kt_a_ghi_chu', PRIVATE.slug, AGENCY_A, 'ghi_chu'));
+      assert.equal(fine.statusCode, 201, fine.body);
     });
 
     async function principalOf(name: keyof typeof USERS) {
