@@ -77,14 +77,6 @@ for (const engine of engines()) {
       }
     });
 
-    test('a read is recorded by the time its response arrives, not after', async () => {
-      const r = await p.app.inject({ url: '/api/users', headers: { cookie: admin.cookie, 'x-request-id': 'audit-read-first' } });
-      assert.equal(r.statusCode, 200);
-      // No waiting: the row was committed before the body was sent.
-      const row = (await p.db.query<{ outcome: string; status: number }>('SELECT outcome, status FROM audit_log WHERE request_id = $1', ['audit-read-first'])).rows;
-      assert.deepEqual(row.map((x) => [x.outcome, x.status]), [['success', 200]]);
-    });
-
     test('a timer a write request started commits after the response without the request\'s commit record', async () => {
       const r = await p.app.inject({ method: 'POST', url: '/api/test/timer-after-response', headers: { 'x-request-id': 'audit-timer-after' } });
       assert.equal(r.statusCode, 200);
