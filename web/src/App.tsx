@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
 import { useAuth } from './auth.tsx';
 import { LANGS, useI18n, type MessageKey } from './i18n.ts';
 import { HomePage } from './pages/HomePage.tsx';
@@ -23,7 +23,10 @@ import { PortalHome } from './pages/portal/PortalHome.tsx';
 import { PortalSearch } from './pages/portal/PortalSearch.tsx';
 import { ROUTE_PATHS, ldopIdOf, onLinkClick, portalSlugOf, routeOf, slugOf, useLegacyHashRedirect, usePathname, type Route } from './router.ts';
 
-type NavRoute = 'home' | 'data' | 'ldopServices' | 'openData' | 'ioc' | 'admin' | 'assistant';
+// ECharts is large: the dashboard and its charts load when the page is opened.
+const DashboardPage = lazy(() => import('./pages/dashboard/DashboardPage.tsx').then((m) => ({ default: m.DashboardPage })));
+
+type NavRoute = 'home' | 'data' | 'ldopServices' | 'openData' | 'dashboard' | 'ioc' | 'admin' | 'assistant';
 
 /** `auth`: shown to signed-in users only (the data warehouse is for agency staff). */
 const NAV: { route: NavRoute; label: MessageKey; long?: MessageKey; auth?: boolean }[] = [
@@ -31,6 +34,7 @@ const NAV: { route: NavRoute; label: MessageKey; long?: MessageKey; auth?: boole
   { route: 'data', label: 'nav.data', auth: true },
   { route: 'ldopServices', label: 'nav.ldop', auth: true },
   { route: 'openData', label: 'nav.openData' },
+  { route: 'dashboard', label: 'dash.title' },
   { route: 'ioc', label: 'nav.ioc', long: 'nav.iocLong' },
   { route: 'admin', label: 'nav.admin' },
   { route: 'assistant', label: 'nav.assistant' },
@@ -39,6 +43,7 @@ const NAV: { route: NavRoute; label: MessageKey; long?: MessageKey; auth?: boole
 const TITLES: Record<Route, MessageKey> = {
   home: 'nav.home',
   openData: 'nav.openData',
+  dashboard: 'dash.title',
   openDataSearch: 'portal.search',
   openDataDevelopers: 'dev.title',
   openDataset: 'nav.openData',
@@ -237,6 +242,12 @@ function Page({ route, pathname }: { route: Route; pathname: string }): ReactNod
       return <PortalDevelopers />;
     case 'openDataset':
       return <PortalDataset slug={portalSlugOf(pathname) ?? ''} />;
+    case 'dashboard':
+      return (
+        <Suspense fallback={<p>…</p>}>
+          <DashboardPage />
+        </Suspense>
+      );
     case 'ioc':
       return <PlaceholderPage title="nav.iocLong" description="placeholder.ioc" />;
     case 'admin':

@@ -8,6 +8,7 @@ import { dataEn, dataVi } from './data/messages.ts';
 import { ldopEn, ldopVi } from './ldop/messages.ts';
 import { developerEn, developerVi } from './portal/developer-messages.ts';
 import { portalEn, portalVi } from './portal/messages.ts';
+import { dashboardEn, dashboardVi } from './dashboard/messages.ts';
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 
 export type Lang = 'vi' | 'en';
@@ -87,6 +88,7 @@ const vi = {
   ...ldopVi,
   ...portalVi,
   ...developerVi,
+  ...dashboardVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -165,6 +167,7 @@ const en: Record<MessageKey, string> = {
   ...ldopEn,
   ...portalEn,
   ...developerEn,
+  ...dashboardEn,
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { vi, en };

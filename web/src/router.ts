@@ -4,7 +4,7 @@
  */
 import { useEffect, useSyncExternalStore, type MouseEvent } from 'react';
 
-export type Route = 'home' | 'openData' | 'ioc' | 'admin' | 'assistant' | 'login' | 'data' | 'dataset' | 'upload' | 'quality' | 'publications' | 'ldopServices' | 'ldopService' | 'ldopAgreements' | 'ldopAgreement' | 'ldopSystems' | 'ldopLog' | 'openDataSearch' | 'openDataDevelopers' | 'openDataset' | 'notFound';
+export type Route = 'home' | 'openData' | 'dashboard' | 'ioc' | 'admin' | 'assistant' | 'login' | 'data' | 'dataset' | 'upload' | 'quality' | 'publications' | 'ldopServices' | 'ldopService' | 'ldopAgreements' | 'ldopAgreement' | 'ldopSystems' | 'ldopLog' | 'openDataSearch' | 'openDataDevelopers' | 'openDataset' | 'notFound';
 
 /** Routes with a fixed path; `dataset` (and `upload` for one dataset) carry a slug, see {@link datasetPath}. */
 export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset' | 'ldopService' | 'ldopAgreement' | 'openDataset'>, string> = {
@@ -12,6 +12,7 @@ export const ROUTE_PATHS: Record<Exclude<Route, 'notFound' | 'dataset' | 'ldopSe
   openData: '/open-data',
   openDataSearch: '/open-data/search',
   openDataDevelopers: '/open-data/developers',
+  dashboard: '/dashboard',
   ioc: '/ioc',
   admin: '/admin',
   assistant: '/assistant',
