@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { CSV_BOM, csvRow, unneutraliseFormula } from '../../core/csv.js';
 
 /** Columns of the dictionary's CSV exchange format, in order. */
 export const CSV_COLUMNS = [
@@ -10,27 +11,13 @@ export type CsvColumn = (typeof CSV_COLUMNS)[number];
 export const ALIAS_SEPARATOR = ' | ';
 
 /**
- * A cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is prefixed with an
- * apostrophe, as OWASP advises for CSV injection; `unneutralise` removes it again on import.
+ * Serialises rows as RFC 4180 CSV with CRLF line ends and a UTF-8 BOM (so Excel reads Vietnamese);
+ * formula-like cells are neutralised (core/csv.ts) and {@link fromCsv} undoes that on import.
  */
-function neutralise(s: string): string {
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-}
-function unneutralise(s: string): string {
-  return /^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s;
-}
-
-function field(v: string | null): string {
-  if (v === null || v === '') return '';
-  const s = neutralise(v);
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Serialises rows as RFC 4180 CSV with CRLF line ends and a UTF-8 BOM (so Excel reads Vietnamese). */
 export function toCsv(rows: readonly Record<CsvColumn, string | null>[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const r of rows) lines.push(CSV_COLUMNS.map((c) => field(r[c])).join(','));
-  return '\uFEFF' + lines.join('\r\n') + '\r\n';
+  let out = CSV_BOM + csvRow(CSV_COLUMNS);
+  for (const r of rows) out += csvRow(CSV_COLUMNS.map((c) => r[c] || null));
+  return out;
 }
 
 export interface CsvRecord {
@@ -62,7 +49,7 @@ export function fromCsv(text: string): CsvRecord[] {
     const values: Partial<Record<CsvColumn, string>> = {};
     header.forEach((h, i) => {
       const v = record[i];
-      if (v !== undefined) values[h as CsvColumn] = unneutralise(v.normalize('NFC').trim());
+      if (v !== undefined) values[h as CsvColumn] = unneutraliseFormula(v.normalize('NFC').trim());
     });
     return { line: info.lines, values };
   });

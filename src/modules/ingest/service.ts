@@ -3,6 +3,7 @@ import type { Config } from '../../core/config/index.js';
 import type { Db } from '../../core/db/index.js';
 import type { EventBus } from '../../core/events/index.js';
 import { maskPersonal } from '../../core/masking.js';
+import { CSV_BOM, csvRow } from '../../core/csv.js';
 import { AppError, invalid, notFound } from '../../core/errors.js';
 import { authorize, type Principal } from '../../core/auth/index.js';
 import { ObjectTooLargeError, type ObjectStore } from '../../core/objects/index.js';
@@ -464,7 +465,7 @@ export class IngestService {
   }
 
   private async *rejectLines(runId: string, isMasked: (column: string | null) => boolean): AsyncGenerator<string> {
-    yield '\uFEFFdong,cot,gia_tri,ly_do,reason\r\n';
+    yield CSV_BOM + csvRow(['dong', 'cot', 'gia_tri', 'ly_do', 'reason']);
     let after = 0;
     for (;;) {
       const page = await this.store.rejects(runId, after, 1000);
@@ -472,20 +473,12 @@ export class IngestService {
         const hide = !!r.value && isMasked(r.column_name);
         const shown = hide ? String(maskPersonal(r.value)) : r.value;
         const reason = (text: string) => (hide ? text.replaceAll(r.value!, shown!) : text);
-        yield [r.line, r.column_name, shown, reason(r.reason_vi), reason(r.reason_en)].map(csvCell).join(',') + '\r\n';
+        yield csvRow([r.line, r.column_name, shown, reason(r.reason_vi), reason(r.reason_en)]);
       }
       if (page.length < 1000) return;
       after = page[page.length - 1]!.seq;
     }
   }
-}
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  // A cell starting with = + - @ would run as a formula in Excel (CSV injection): neutralise it.
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /**

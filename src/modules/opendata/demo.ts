@@ -6,6 +6,7 @@
  * "dữ liệu mẫu" (sample data): the numbers are invented.
  */
 import { Readable } from 'node:stream';
+import { csvRow } from '../../core/csv.js';
 import { AppError } from '../../core/errors.js';
 import { SYSTEM } from '../../core/auth/index.js';
 import type { CatalogService, ColumnSpec, DatasetInput } from '../catalog/index.js';
@@ -98,8 +99,6 @@ export const DEMO_DATASETS: DemoDataset[] = [
   },
 ];
 
-const csvCell = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-
 /** A sample dataset to load: its catalogue entry, its columns and its rows. */
 export interface SampleDataset {
   meta: Omit<DatasetInput, 'columns'>;
@@ -129,7 +128,7 @@ export async function loadSample(deps: { catalog: CatalogService; ingest: Ingest
   const covered = at < 0 ? [] : [...new Set(d.rows.map((r) => String(r[at])))].sort();
   const spatial = covered.length && covered.length < deps.communes.length ? { scope: 'communes' as const, communes: covered } : undefined;
   await deps.catalog.createDataset(SYSTEM, { ...d.meta, columns, ...(spatial ? { spatial } : {}) });
-  const csv = [d.columns.map((c) => csvCell(c[1])).join(','), ...d.rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
+  const csv = csvRow(d.columns.map((c) => c[1])) + d.rows.map(csvRow).join('');
   const upload = await deps.ingest.upload(SYSTEM, Readable.from([Buffer.from(csv, 'utf8')]), { filename: `${d.meta.slug}.csv`, contentType: 'text/csv' });
   const run = await deps.ingest.ingest(SYSTEM, { dataset: d.meta.slug, uploadId: upload.id, mode: 'replace', validRowsOnly: false });
   if (run.status !== 'loaded') throw new Error(`sample dataset ${d.meta.slug} was refused: ${JSON.stringify(run.rejects.slice(0, 3))}`);

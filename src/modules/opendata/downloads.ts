@@ -3,12 +3,13 @@
  * BOM, so Excel shows Vietnamese), JSON, XLSX (exceljs' streaming writer) or GeoJSON, never holding
  * the table in memory.
  *
- * Spreadsheet formula injection (CWE-1236) is neutralised in CSV and XLSX: a text cell starting
- * with `=`, `+`, `-`, `@` (or a tab / carriage return) gets a leading `'`, so Excel shows it as text
- * instead of running it. Numbers are written as numbers and are never touched.
+ * Spreadsheet formula injection (CWE-1236) is neutralised in CSV and XLSX by core/csv.ts: a text
+ * cell starting with `=`, `+`, `-`, `@` (or a tab / carriage return) gets a leading `'`, so Excel
+ * shows it as text instead of running it. Numbers are written as numbers and are never touched.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { CSV_BOM, cellText, csvRow, neutraliseFormula } from '../../core/csv.js';
 
 export const DOWNLOAD_FORMATS = ['csv', 'json', 'xlsx', 'geojson'] as const;
 export type DownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
@@ -36,33 +37,14 @@ export interface OutColumn {
   type: string;
 }
 
-/** Prefixes a text that a spreadsheet would read as a formula. */
-export function neutraliseFormula(s: string): string {
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-}
-
-const cellText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-
-/** A field that must be quoted: a quote, comma or line break inside, or white space at either end (trimmed by readers). */
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  const s = neutraliseFormula(typeof v === 'string' ? v : cellText(v));
-  return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 const CHUNK = 64 * 1024;
 
 /** CSV with a UTF-8 BOM and the column titles as the header row. */
 export async function* csvStream(columns: OutColumn[], rows: AsyncIterable<Row>): AsyncGenerator<string> {
-  let buf = `\uFEFF${columns.map((c) => csvCell(c.title)).join(',')}\r\n`;
+  let buf = CSV_BOM + csvRow(columns.map((c) => c.title));
   const names = columns.map((c) => c.name);
   for await (const r of rows) {
-    let line = csvCell(r[names[0]!]);
-    for (let i = 1; i < names.length; i++) line += `,${csvCell(r[names[i]!])}`;
-    buf += `${line}\r\n`;
+    buf += csvRow(names.map((n) => r[n]));
     if (buf.length >= CHUNK) {
       yield buf;
       buf = '';

@@ -5,6 +5,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
+import { csvRow } from '../../core/csv.js';
 import { AppError } from '../../core/errors.js';
 
 export const FORMATS = ['json', 'xml', 'csv'] as const;
@@ -44,14 +45,13 @@ const xmlEscape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '
   // Characters XML 1.0 cannot carry at all.
   .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
 const text = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v) : String(v));
-const csvCell = (v: unknown) => (v === null || v === undefined ? '' : `"${text(v).replace(/"/g, '""')}"`);
 
 /** Renders one page. Field names are checked column names (`[a-z][a-z0-9_]*`), safe as XML elements and CSV headers. */
 export function render(format: Format, page: { service: string; fields: string[]; rows: Row[]; nextCursor: string | null; masked: string[] }): string {
   if (format === 'json') return JSON.stringify({ service: page.service, fields: page.fields, masked: page.masked, rows: page.rows, nextCursor: page.nextCursor });
   if (format === 'csv') {
-    const lines = [page.fields.join(','), ...page.rows.map((r) => page.fields.map((f) => csvCell(r[f])).join(','))];
-    return lines.join('\r\n') + '\r\n';
+    // No BOM: the readers are agency systems, and the ETag is over these exact bytes.
+    return csvRow(page.fields) + page.rows.map((r) => csvRow(page.fields.map((f) => r[f]))).join('');
   }
   const rows = page.rows.map((r) => `<row>${page.fields.map((f) => (r[f] === null || r[f] === undefined ? `<${f} nil="true"/>` : `<${f}>${xmlEscape(text(r[f]))}</${f}>`)).join('')}</row>`);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<response service="${xmlEscape(page.service)}"><rows>${rows.join('')}</rows>${page.nextCursor ? `<nextCursor>${page.nextCursor}</nextCursor>` : '<nextCursor nil="true"/>'}</response>\n`;

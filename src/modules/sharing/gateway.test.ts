@@ -71,7 +71,7 @@ for (const engine of engines()) {
       assert.match(String(xml.headers['content-type']), /application\/xml/);
       assert.match(xml.body, /<row><ma_ho>H001<\/ma_ho><ma_xa>21553<\/ma_xa><\/row>/);
       const csv = await w.gw(`${w.servicePath}?fields=ma_ho,dien_tich&sort=ma_ho&limit=2`, { accept: 'text/csv' });
-      assert.equal(csv.body, 'ma_ho,dien_tich\r\n"H001","1.5"\r\n"H002","0.8"\r\n');
+      assert.equal(csv.body, 'ma_ho,dien_tich\r\nH001,1.5\r\nH002,0.8\r\n');
       const none = await w.gw(w.servicePath, { accept: 'image/png' });
       await refused(none as never, 406, 'NOT_ACCEPTABLE');
     });
@@ -220,7 +220,7 @@ for (const engine of engines()) {
         assert.equal(r.statusCode, 200, r.body);
         assert.deepEqual(r.json().rows, [{ ma_xa: '21589', ten: 'Trạm & khuyến nông', sdt: '09******78' }], 'XML in, JSON out, filtered and masked');
         r = await w.gw(`${rest.path}?ma_xa=21589`, { accept: 'text/csv' });
-        assert.equal(r.body, 'ma_xa,ten,sdt\r\n"21589","Trạm & khuyến nông","09******78"\r\n');
+        assert.equal(r.body, 'ma_xa,ten,sdt\r\n21589,Trạm & khuyến nông,09******78\r\n');
       } finally {
         upstream.close();
       }
