@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict';
 import { SYSTEM } from '../../src/core/auth/index.js';
 import type { ColumnSpec } from '../../src/modules/catalog/index.js';
-import type { TestPlatform } from './platform.js';
+import type { Platform } from '../../src/app.js';
+
+/** What the fixture needs: the platform and a way to sign in (a test platform, or a browser test's server). */
+type FixturePlatform = Pick<Platform, 'org' | 'catalog' | 'app'> & { login(username: string, password: string): Promise<{ cookie: string; csrf: string }> };
 
 export const AGENCY_A = 'so-y-te';
 export const AGENCY_B = 'so-noi-vu';
@@ -92,7 +95,7 @@ export interface Fixture {
 }
 
 /** Creates the users and loads every dataset version through the HTTP API as A's steward, as the agency would. */
-export async function loadAccessFixture(p: TestPlatform): Promise<Fixture> {
+export async function loadAccessFixture(p: FixturePlatform): Promise<Fixture> {
   for (const u of Object.values(USERS)) {
     await p.org.createUser(SYSTEM, { username: u.username, displayName: u.username, orgId: u.orgId, role: u.role, password: u.password });
   }
