@@ -116,20 +116,6 @@ for (const engine of engines()) {
       }
     });
 
-    test('an anonymous CKAN call (POST) leaves no commit record when its usage counters are flushed a second later', async () => {
-      const list = (await p.app.inject({ url: '/api/3/action/package_list' })).json() as { result: string[] };
-      const pkg = (await p.app.inject({ url: `/api/3/action/package_show?id=${list.result[0]}` })).json() as { result: { resources: { id: string }[] } };
-      const r = await p.app.inject({
-        method: 'POST', url: '/api/3/action/datastore_search', headers: { 'x-request-id': 'audit-ckan-post' },
-        payload: { resource_id: pkg.result.resources[0]!.id, limit: 1 },
-      });
-      assert.equal(r.statusCode, 200, r.body);
-      await sleep(1500);
-      await p.opendata.flush();
-      assert.equal(await commitRows(p, 'audit-ckan-post'), 0);
-      assert.equal((await p.audit.verify()).ok, true);
-    });
-
     test('cutting off the newest rows after the head was signed fails verify naming the missing row, and the head is kept', async () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'provdata-head-test-'));
       try {
