@@ -121,7 +121,7 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const ingest = new IngestService({ db, config, objects, events, catalog, dictionary, warehouse, displayNames });
     const sharing = new SharingService({
       db, audit, jobs, catalog, dictionary, orgExists, dataDir: config.dataDir,
-      outbound: new OutboundPolicy(config.outboundAllow),
+      outbound: new OutboundPolicy(config.outboundAllow), secrets,
       accessIndexes: (datasetId, paths, reason) => warehouse.ensureAccessIndexes(datasetId, paths, reason),
     });
     const gateway = new LdopGateway(sharing, warehouse, audit);

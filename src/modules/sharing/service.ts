@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, X509Certificate } from 'node:crypt
 import type { AuditLog } from '../../core/audit/index.js';
 import { authorize, SYSTEM, type Principal } from '../../core/auth/index.js';
 import type { Db } from '../../core/db/index.js';
+import type { SecretBox } from '../../core/secrets.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events/index.js';
 import type { Job, JobQueue } from '../../core/jobs/index.js';
@@ -42,6 +43,8 @@ export interface SharingDeps {
    * indexes (the warehouse's `ensureAccessIndexes`): run by a background job, never in a request.
    */
   accessIndexes?: (datasetId: string, paths: AccessPath[], reason: string) => Promise<unknown>;
+  /** Seals webhook secrets at rest (the box that seals sync tokens); kept as given when absent. */
+  secrets?: SecretBox;
   /** Which targets proxied services and webhooks may call (PROVDATA_OUTBOUND_ALLOW); public addresses only when absent. */
   outbound?: OutboundPolicy;
   options?: SharingOptions;
@@ -52,6 +55,7 @@ const COLUMN = /^[a-z][a-z0-9_]{0,62}$/;
 const RESERVED_PARAMS = new Set(['filter', 'sort', 'limit', 'cursor', 'fields', 'format']);
 const MAINTENANCE = 'ldop:maintenance';
 const WEBHOOK = 'ldop:webhook';
+const SEAL_SECRETS = 'ldop:seal-webhook-secrets';
 const ACCESS_INDEXES = 'ldop:access-indexes';
 const nfc = (s: string) => s.normalize('NFC').trim();
 const notFoundSubsystem = () => notFound({ vi: 'Không có hệ thống thông tin này', en: 'No such subsystem' });
@@ -126,6 +130,7 @@ export class SharingService {
     this.opts = { checkpointEveryMinutes: 60, outboundTimeoutMs: 10_000, webhookAttempts: 8, ...(deps.options ?? {}) };
     deps.jobs.handle(MAINTENANCE, () => this.maintenance());
     deps.jobs.handle(WEBHOOK, (job) => this.deliverWebhook(job));
+    deps.jobs.handle(SEAL_SECRETS, async () => void (await this.sealLegacyWebhookSecrets()));
     deps.jobs.handle(ACCESS_INDEXES, async (job) => {
       const p = job.payload as { datasetId?: unknown; paths?: unknown; reason?: unknown };
       if (typeof p.datasetId !== 'string' || !Array.isArray(p.paths) || typeof p.reason !== 'string') return; // malformed: nothing to retry
@@ -680,7 +685,7 @@ export class SharingService {
     if (!current || current.status !== 'active') throw new AppError('AGREEMENT_REQUIRED');
     const url = (await checkOutboundUrl(w.url, 'url', this.outbound)).toString();
     const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-    const row = await this.store.insertWebhook({ subsystemId: sub.id, serviceId: service.id, url, secret, createdBy: actor.id });
+    const row = await this.store.insertWebhook({ subsystemId: sub.id, serviceId: service.id, url, secret: this.deps.secrets?.seal(secret) ?? secret, createdBy: actor.id });
     return { webhook: row, secret };
   }
 
@@ -709,16 +714,36 @@ export class SharingService {
     return this.store.deliveries((await this.webhookFor(actor, id)).id);
   }
 
+  /**
+   * Seals webhook secrets written before they were sealed at rest (idempotent; queued by migration
+   * 002). Returns how many it sealed.
+   */
+  async sealLegacyWebhookSecrets(): Promise<number> {
+    const box = this.deps.secrets;
+    if (!box) return 0;
+    let n = 0;
+    for (const w of await this.store.unsealedWebhookSecrets()) n += await this.store.replaceWebhookSecret(w.id, w.secret, box.seal(w.secret));
+    return n;
+  }
+
   /** Subscriber of `dataset.version.published` (wired in the composition root): exposes the dataset and queues one delivery per webhook. */
   async onDatasetPublished(event: DomainEvent): Promise<void> {
     const datasetId = String(event.payload.datasetId ?? '');
-    const ds = await this.deps.catalog.getDataset(SYSTEM, datasetId).catch(() => null);
+    // Only a dataset that no longer exists ends the work; any other failure throws, so the event's
+    // job is retried with backoff (an error swallowed here was never retried).
+    const ds = await this.deps.catalog.getDataset(SYSTEM, datasetId).catch((e: unknown) => {
+      if (e instanceof AppError && e.code === 'NOT_FOUND') return null;
+      throw e;
+    });
     if (!ds) return;
     this.fieldCache.clear();
     await this.exposeDataset(ds);
-    for (const w of await this.store.webhooksForDataset(ds.id)) {
-      await this.deps.jobs.enqueue(WEBHOOK, { webhookId: w.id, event: { id: event.id, type: event.topic, createdAt: event.createdAt, dataset: ds.slug, version: event.payload.version, rows: event.payload.rows } }, { maxAttempts: this.opts.webhookAttempts });
-    }
+    // All deliveries or none: a retry after a failure here does not queue some of them twice.
+    await this.deps.db.transaction(async (tx) => {
+      for (const w of await this.store.with(tx).webhooksForDataset(ds.id)) {
+        await this.deps.jobs.enqueue(WEBHOOK, { webhookId: w.id, event: { id: event.id, type: event.topic, createdAt: event.createdAt, dataset: ds.slug, version: event.payload.version, rows: event.payload.rows } }, { maxAttempts: this.opts.webhookAttempts }, tx);
+      }
+    });
   }
 
   /** One delivery attempt; throws on anything but 2xx so the job queue retries with backoff. */
@@ -728,7 +753,8 @@ export class SharingService {
     if (!w || !w.active) return;
     const body = JSON.stringify(event);
     const t = Math.floor(Date.now() / 1000);
-    const signature = `t=${t},v1=${createHmac('sha256', w.secret).update(`${t}.${body}`).digest('hex')}`;
+    const secret = this.deps.secrets ? this.deps.secrets.unseal(w.secret) : w.secret;
+    const signature = `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
     let status: number | null = null;
     let error: string | null = null;
     try {

@@ -412,6 +412,16 @@ export class SharingStore {
     return (await this.db.query<WebhookRow>('SELECT * FROM ldop_webhooks WHERE id = $1', [id])).rows[0] ?? null;
   }
 
+  /** Webhooks whose secret is still in clear (written before sealing existed). */
+  async unsealedWebhookSecrets(): Promise<{ id: string; secret: string }[]> {
+    return (await this.db.query<{ id: string; secret: string }>("SELECT id, secret FROM ldop_webhooks WHERE secret NOT LIKE 'sealed:%'")).rows;
+  }
+
+  /** Replaces a secret by its sealed form, unless it changed meanwhile. Returns 1 when replaced. */
+  async replaceWebhookSecret(id: string, was: string, sealed: string): Promise<number> {
+    return (await this.db.query('UPDATE ldop_webhooks SET secret = $3 WHERE id = $1 AND secret = $2', [id, was, sealed])).rowCount ?? 0;
+  }
+
   async listWebhooks(subsystemIds: string[]): Promise<WebhookRow[]> {
     return (await this.db.query<WebhookRow>('SELECT * FROM ldop_webhooks WHERE subsystem_id = ANY($1::uuid[]) ORDER BY created_at', [subsystemIds])).rows;
   }
