@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from './core/config/index.js';
 import { DataDirLockedError } from './core/db/index.js';
 import { AppError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
+import { foldVietnamese, rowLabelKey } from './modules/ingest/index.js';
 
 /** The operator acting through the CLI: recorded in the audit log by OS user name. */
 const CLI: Principal = { ...SYSTEM, username: `cli:${safeUser()}`, displayName: 'CLI' };
@@ -222,27 +223,65 @@ program.command('ingest <file>')
   .option('--create', 'tạo tập dữ liệu với lược đồ suy ra từ tệp nếu chưa có / create the dataset with an inferred schema if missing')
   .addOption(new Option('--mode <mode>', 'cách nạp / load mode').choices(['replace', 'append', 'upsert']).default('replace'))
   .option('--valid-rows-only', 'chỉ nạp các dòng hợp lệ / load only the valid rows')
-  .option('--sheet <name>', 'trang tính Excel / XLSX sheet name')
+  .option('--sheet <name>', 'trang tính Excel, lặp lại được (mỗi trang vào tập dữ liệu <slug>-<trang>) / XLSX sheet; repeatable (each into <slug>-<sheet>)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--all-sheets', 'nạp mọi trang tính có bảng, mỗi trang vào tập dữ liệu <slug>-<trang> / load every sheet holding a table, each into <slug>-<sheet>')
   .option('--title <text>', 'tên tập dữ liệu tạo mới (với --create) / title of the created dataset (with --create)')
   .option('--key <header>', 'cột của tệp làm khóa của lược đồ tạo mới, lặp lại được / a file column keying the created schema; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
-  .action(async (file: string, o: { dataset: string; create?: boolean; mode: 'replace' | 'append' | 'upsert'; validRowsOnly?: boolean; sheet?: string; title?: string; key: string[] }) => {
+  .option('--include-row <label>', 'nạp các dòng có nhãn này dù bị nhận là dòng tổng/chú thích…, lặp lại được / load rows with this label though recognised as totals, notes…; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--unpivot <first:last>', 'xoay các cột từ cột đầu đến cột cuối thành dòng, vd "Năm 2021:Năm 2025" / turn the columns first…last into rows')
+  .option('--into <period,value>', 'tên hai cột mới của --unpivot / the two new columns of --unpivot', 'ky,gia_tri')
+  .option('--exclude-row <label>', 'bỏ các dòng có nhãn này, lặp lại được / leave rows with this label out; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+  .action(async (file: string, o: {
+    dataset: string; create?: boolean; mode: 'replace' | 'append' | 'upsert'; validRowsOnly?: boolean; sheet: string[]; allSheets?: boolean; title?: string; key: string[];
+    includeRow: string[]; excludeRow: string[]; unpivot?: string; into: string;
+  }) => {
+    let unpivot: { from: string; to: string; into: [string, string] } | undefined;
+    if (o.unpivot !== undefined) {
+      const range = o.unpivot.split(':').map((x) => x.trim());
+      const into = o.into.split(',').map((x) => x.trim());
+      if (range.length !== 2 || !range[0] || !range[1] || into.length !== 2 || !into[0] || !into[1]) {
+        process.stderr.write('--unpivot cần dạng "Cột đầu:Cột cuối" và --into hai tên, vd nam,gia_tri / --unpivot takes "First:Last", --into two names\n');
+        process.exitCode = 2;
+        return;
+      }
+      unpivot = { from: range[0], to: range[1], into: [into[0], into[1]] };
+    }
     await withPlatform(async (p) => {
       const upload = await p.ingest.upload(CLI, createReadStream(file), { filename: path.basename(file), contentType: null });
-      const r = await p.ingest.ingest(CLI, {
-        dataset: o.dataset, uploadId: upload.id, mode: o.mode, validRowsOnly: !!o.validRowsOnly, create: !!o.create, ...(o.sheet ? { sheet: o.sheet } : {}),
-        ...(o.title ? { title: o.title } : {}), ...(o.key.length ? { keys: o.key } : {}),
-      });
-      await cliAudit(p, 'ingest.run', `dataset:${r.datasetId}`, { runId: r.runId, status: r.status, version: r.version, sha256: upload.sha256 });
-      const q = r.quality;
-      process.stdout.write(JSON.stringify({
-        dataset: r.dataset, version: r.version, status: r.status, runId: r.runId, rowsRead: r.rowsRead, rowsLoaded: r.rowsLoaded, rowsRejected: r.rowsRejected,
-        encoding: r.encoding, format: r.format, sheet: r.sheet,
-        quality: { validity: q.validity, completeness: q.completeness, uniqueness: q.uniqueness, freshness: q.freshness, score: q.score },
-        ...(r.rejects.length ? { rejects: r.rejects.slice(0, 5) } : {}),
-      }) + '\n');
-      if (r.status !== 'loaded') process.exitCode = 1;
+      const overrides = [...o.includeRow.map((label) => ({ label: rowLabelKey([label]), role: 'data' as const })), ...o.excludeRow.map((label) => ({ label: rowLabelKey([label]), role: 'excluded' as const }))];
+      let sheets: (string | undefined)[] = o.sheet.length ? o.sheet : [undefined];
+      if (o.allSheets) sheets = (await p.ingest.sheets(CLI, upload.id)).filter((s) => !s.hidden && s.error === null && s.dataRows > 0).map((s) => s.name);
+      const several = sheets.length > 1 || !!o.allSheets;
+      for (const sheet of sheets) {
+        const dataset = several && sheet !== undefined ? `${o.dataset}-${slugOf(sheet)}`.slice(0, 100) : o.dataset;
+        const r = await p.ingest.ingest(CLI, {
+          dataset, uploadId: upload.id, mode: o.mode, validRowsOnly: !!o.validRowsOnly, create: !!o.create, ...(sheet ? { sheet } : {}),
+          ...(o.title ? { title: several && sheet ? `${o.title} — ${sheet}` : o.title } : {}), ...(o.key.length ? { keys: o.key } : {}),
+          ...(overrides.length ? { overrides } : {}), ...(unpivot ? { unpivot } : {}),
+        });
+        await cliAudit(p, 'ingest.run', `dataset:${r.datasetId}`, { runId: r.runId, status: r.status, version: r.version, sha256: upload.sha256 });
+        const q = r.quality;
+        process.stdout.write(JSON.stringify({
+          dataset: r.dataset, version: r.version, status: r.status, runId: r.runId, rowsRead: r.rowsRead, rowsLoaded: r.rowsLoaded, rowsRejected: r.rowsRejected,
+          encoding: r.encoding, format: r.format, sheet: r.sheet,
+          quality: { validity: q.validity, completeness: q.completeness, uniqueness: q.uniqueness, freshness: q.freshness, score: q.score },
+          ...(r.rejects.length ? { rejects: r.rejects.slice(0, 5) } : {}),
+          leftOutCount: r.structure.leftOutCount,
+          leftOut: r.structure.leftOut.slice(0, 50).map((x) => ({ line: x.line, role: x.role, reason: x.reason.vi, label: x.label })),
+          ...(r.structure.groupColumn ? { groupColumn: r.structure.groupColumn } : {}),
+          totalsChecked: r.structure.totals.length,
+          ...(r.problems.length ? { problems: r.problems.slice(0, 10) } : {}),
+          ...(r.structure.warnings.length ? { warnings: r.structure.warnings.map((w) => w.vi) } : {}),
+        }) + '\n');
+        if (r.status !== 'loaded') process.exitCode = 1;
+      }
     });
   });
+
+/** A dataset slug part from a sheet name: "Biểu 01" → "bieu-01". */
+function slugOf(name: string): string {
+  return foldVietnamese(name).replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'trang';
+}
 
 program.command('rows <slug>')
   .description('In các dòng của tập dữ liệu dạng JSON lines / print a dataset\'s rows as JSON lines')

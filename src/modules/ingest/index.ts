@@ -1,3 +1,4 @@
+export { foldVietnamese, rowLabelKey } from './parse/index.js';
 export { IngestService, columnNameFor, type IngestRequest, type IngestSummary } from './service.js';
 export { ingestRoutes } from './routes.js';
 export { freshness, periodDays, type QualityScores } from './quality.js';

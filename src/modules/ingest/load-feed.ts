@@ -79,7 +79,7 @@ export function feedInThread(table: Table, setup: FeedSetup, plan: EncoderPlan):
     chunks: chunks(),
     result: () => {
       if (!ended) throw new Error('the rows have not all been read');
-      return feed.result();
+      return { ...feed.result(), structure: table.structure };
     },
   };
 }
@@ -152,7 +152,8 @@ export class LoadWorker {
       if (this.workers.length > 1 && csv === null) void this.workers.pop()!.terminate();
       for (const worker of this.workers) worker.postMessage({ type: 'start', setup, plan, csv } satisfies ToWorker);
     };
-    if (this.splitter && setup.keyColumns.length === 0) this.splitter.parallel(start);
+    // Parts of a file are read apart only as plain rows: an unpivot's columns are found by the lead alone.
+    if (this.splitter && setup.keyColumns.length === 0 && !setup.reading?.unpivot) this.splitter.parallel(start);
     else {
       this.splitter?.single();
       start(null);

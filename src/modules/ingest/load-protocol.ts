@@ -10,7 +10,7 @@
  */
 import { AppError } from '../../core/errors.js';
 import type { EncoderPlan } from '../warehouse/index.js';
-import { ParseError, type CsvBlock, type CsvDialect, type ParseErrorCode, type TextEncoding } from './parse/index.js';
+import { ParseError, type CsvBlock, type CsvDialect, type ParseErrorCode, type StructureContext, type TextEncoding } from './parse/index.js';
 import type { FeedResult, FeedSetup } from './row-feed.js';
 
 /** `workerData` of a load worker. */
@@ -39,9 +39,9 @@ export type ToWorker =
    */
   | { type: 'start'; setup: FeedSetup; plan: EncoderPlan; csv: CsvReading | null }
   /** The header the lead found (the main thread passes it on to helpers). */
-  | { type: 'header'; firstCol: number; width: number }
+  | { type: 'header'; firstCol: number; width: number; context?: StructureContext }
   /** A block starts: the `input` that follows is its bytes. */
-  | { type: 'block'; index: number; at: Omit<CsvBlock, 'firstCol' | 'width'> }
+  | { type: 'block'; index: number; at: Omit<CsvBlock, 'firstCol' | 'width' | 'context' | 'structure'> }
   /** The next bytes of the current block (of the file, for a lead given no blocks). */
   | { type: 'input'; data: Uint8Array }
   /** The current block is complete; another may follow. */
@@ -60,7 +60,7 @@ export type FromWorker =
   /** The worker has parsed these many bytes of the file. */
   | { type: 'input-ack'; bytes: number }
   /** The lead has found the header (file read in blocks). */
-  | { type: 'header'; firstCol: number; width: number }
+  | { type: 'header'; firstCol: number; width: number; context?: StructureContext }
   /** Whole CSV lines for COPY, UTF-8, from the rows of block `block`. */
   | { type: 'chunk'; block: number; data: Uint8Array }
   /** The first reject of an all-or-nothing load: the load will be refused (the main thread tells the other workers). */

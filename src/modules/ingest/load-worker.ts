@@ -10,7 +10,7 @@
  * lead and a helper each read the blocks they are given. Speaks the messages of load-protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openTable, readCsvBlock, type CsvBlock, type TableRow } from './parse/index.js';
+import { emptyStructure, mergeStructures, openTable, readCsvBlock, type CsvBlock, type StructureContext, type TableRow, type TableStructure } from './parse/index.js';
 import { toWire, type CsvReading, type FromWorker, type ToWorker, type WorkerInit } from './load-protocol.js';
 import { CsvChunks, RowFeed, type FeedSetup } from './row-feed.js';
 import type { EncoderPlan } from '../warehouse/index.js';
@@ -24,7 +24,7 @@ const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m
 interface Block {
   index: number;
   /** Where it is in the file; null for the lead's block 0, the file's beginning. */
-  at: Omit<CsvBlock, 'firstCol' | 'width'> | null;
+  at: Omit<CsvBlock, 'firstCol' | 'width' | 'context' | 'structure'> | null;
   pending: Uint8Array[];
   ended: boolean;
 }
@@ -38,8 +38,9 @@ let wakeOutput: (() => void) | null = null;
 type Job = { setup: FeedSetup; plan: EncoderPlan; csv: CsvReading | null };
 let started: ((job: Job) => void) | null = null;
 const job = new Promise<Job>((resolve) => (started = resolve));
-let gotHeader: ((header: { firstCol: number; width: number }) => void) | null = null;
-const header = new Promise<{ firstCol: number; width: number }>((resolve) => (gotHeader = resolve));
+type Header = { firstCol: number; width: number; context?: StructureContext };
+let gotHeader: ((header: Header) => void) | null = null;
+const header = new Promise<Header>((resolve) => (gotHeader = resolve));
 
 const onMessage = (m: ToWorker) => {
   switch (m.type) {
@@ -47,7 +48,7 @@ const onMessage = (m: ToWorker) => {
       started?.({ setup: m.setup, plan: m.plan, csv: m.csv });
       return;
     case 'header':
-      gotHeader?.({ firstCol: m.firstCol, width: m.width });
+      gotHeader?.({ firstCol: m.firstCol, width: m.width, ...(m.context ? { context: m.context } : {}) });
       return;
     case 'refused':
       activeFeed?.rejectedElsewhere();
@@ -147,13 +148,17 @@ let current = -1;
 async function run(): Promise<void> {
   const { setup, plan, csv } = await job;
   const rowFeed = (activeFeed = new RowFeed(setup, plan));
+  // Rows left out: those of the file's beginning (the table's own), those of later blocks.
+  const structures: TableStructure[] = [];
+  const blocksStructure = emptyStructure();
   for (let block = await nextBlock(); block !== null; block = await nextBlock()) {
     current = block.index;
     if (block.at === null) {
       const reading = csv === null ? {} : { format: 'csv' as const, encoding: csv.encoding, delimiter: csv.dialect.delimiter, quote: csv.dialect.quote };
-      const table = await openTable(input(block), { filename: init.filename, ...(init.sheet ? { sheet: init.sheet } : {}), ...reading });
+      const table = await openTable(input(block), { filename: init.filename, ...(init.sheet ? { sheet: init.sheet } : {}), ...reading, ...(setup.reading ? { overrides: setup.reading.overrides } : {}), ...(setup.reading?.unpivot ? { unpivot: setup.reading.unpivot } : {}) });
+      structures.push(table.structure);
       if (csv !== null) {
-        const found = { firstCol: table.firstCol ?? 0, width: table.headers.length };
+        const found = { firstCol: table.firstCol ?? 0, width: table.context?.width ?? table.headers.length, ...(table.context ? { context: table.context } : {}) };
         gotHeader?.(found); // for the lead's own later blocks
         send({ type: 'header', ...found });
       }
@@ -164,12 +169,13 @@ async function run(): Promise<void> {
       }
     } else {
       const found = await header;
-      await load(rowFeed, readCsvBlock(input(block), { ...block.at, ...found }), block.index);
+      await load(rowFeed, readCsvBlock(input(block), { ...block.at, ...found, structure: blocksStructure }), block.index);
     }
     blocks.shift();
   }
   current = -1;
-  send({ type: 'done', result: rowFeed.result(csv !== null) });
+  structures.push(blocksStructure);
+  send({ type: 'done', result: { ...rowFeed.result(csv !== null), structure: mergeStructures(structures) } });
 }
 
 // Whatever happens, the last message says so; then the worker stops listening and exits.

@@ -345,6 +345,40 @@ export class QualityAccumulator {
   }
 }
 
+/** A problem of a version beyond single cells, named with its column and figures. */
+export interface QualityProblem {
+  dimension: 'validity';
+  line: number;
+  column: string;
+  stated: number;
+  computed: number;
+  vi: string;
+  en: string;
+}
+
+/**
+ * The tally with the checked totals counted as checked cells of đúng: a total row is not loaded,
+ * but a total that is not the sum of the rows it covers says that the figures are not right.
+ */
+export function withTotalChecks(t: QualityTally, checks: readonly { ok: boolean }[]): QualityTally {
+  if (checks.length === 0) return t;
+  return { ...t, cellsChecked: t.cellsChecked + checks.length, cellsValid: t.cellsValid + checks.filter((c) => c.ok).length };
+}
+
+const ROLE_VI = { total: 'Dòng tổng', subtotal: 'Dòng cộng', group: 'Dòng nhóm' } as const;
+const ROLE_EN = { total: 'Total row', subtotal: 'Sub-total row', group: 'Group row' } as const;
+
+/** Mismatched totals as đúng problems, naming the column and both figures. */
+export function totalProblems(mismatches: readonly { line: number; role: 'total' | 'subtotal' | 'group'; label: string; column: string; stated: number; computed: number; rows: number }[]): QualityProblem[] {
+  const vn = (n: number) => n.toLocaleString('vi-VN', { maximumFractionDigits: 6 });
+  const en = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 6 });
+  return mismatches.map((m) => ({
+    dimension: 'validity', line: m.line, column: m.column, stated: m.stated, computed: m.computed,
+    vi: `${ROLE_VI[m.role]} “${m.label}” (dòng ${m.line}), cột “${m.column}”: ghi ${vn(m.stated)} nhưng cộng ${m.rows} dòng được ${vn(m.computed)}`,
+    en: `${ROLE_EN[m.role]} "${m.label}" (line ${m.line}), column "${m.column}": states ${en(m.stated)} but its ${m.rows} rows add up to ${en(m.computed)}`,
+  }));
+}
+
 /**
  * One tally for a file whose parts were read by several accumulators (one per worker, each holding
  * blocks from all over the file; the order does not matter): counts add up; a row repeated from one

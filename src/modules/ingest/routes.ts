@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import type { App } from '../../core/http/index.js';
 import { Problem } from '../../core/http/index.js';
+import { invalid } from '../../core/errors.js';
+import type { RoleOverride } from './parse/index.js';
 import type { IngestService } from './service.js';
 import type { RunRow, UploadRow } from './store.js';
 import * as S from './schema.js';
@@ -14,6 +17,22 @@ const presentRun = (r: RunRow) => ({
   format: r.format, encoding: r.encoding, sheet: r.sheet, rowsRead: r.rows_read, rowsLoaded: r.rows_loaded, rowsRejected: r.rows_rejected,
   mapping: r.mapping, quality: r.quality, createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(),
 });
+
+const checkOverrides = Compile(Type.Array(S.RoleOverride, { maxItems: 500 }));
+
+/** The preview's `overrides` query parameter (JSON, as a GET carries it). @throws AppError VALIDATION_FAILED. */
+function parseOverrides(text: string): RoleOverride[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = null;
+  }
+  if (!checkOverrides.Check(value)) {
+    throw invalid({ vi: 'Tham số overrides phải là JSON dạng [{"label": …, "role": "data" | "excluded"}]', en: 'overrides must be JSON like [{"label": …, "role": "data" | "excluded"}]' }, [{ field: 'overrides', message: 'invalid' }]);
+  }
+  return value;
+}
 
 /** Routes of the ingestion module. */
 export async function ingestRoutes(app: App, svc: IngestService): Promise<void> {
@@ -43,7 +62,12 @@ export async function ingestRoutes(app: App, svc: IngestService): Promise<void> 
       tags: ['ingest'], summary: 'Xem trước tệp và gợi ý ánh xạ cột / preview a file', params: S.PreviewParams, querystring: S.PreviewQuery,
       response: { 200: Type.Unknown(), ...errors },
     },
-  }, async (req) => svc.preview(req.principal, req.params.id, req.query));
+  }, async (req) => {
+    const { overrides, unpivotFrom, unpivotTo, into, ...rest } = req.query;
+    const names = (into ?? 'ky,gia_tri').split(',').map((s) => s.trim());
+    const unpivot = unpivotFrom && unpivotTo ? { from: unpivotFrom, to: unpivotTo, into: [names[0] ?? '', names[1] ?? ''] as [string, string] } : undefined;
+    return svc.preview(req.principal, req.params.id, { ...rest, ...(overrides === undefined ? {} : { overrides: parseOverrides(overrides) }), ...(unpivot ? { unpivot } : {}) });
+  });
 
   app.post('/api/ingest/runs', {
     config: { permission: 'data:write', audit: 'ingest.run' },

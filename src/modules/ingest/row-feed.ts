@@ -5,7 +5,7 @@
  * The load worker (load-worker.ts) runs exactly this; so does the in-thread path for small files.
  */
 import { RowEncoder, type EncoderPlan } from '../warehouse/index.js';
-import type { NumberFormat, TableRow } from './parse/index.js';
+import { mergeStructures, type NumberFormat, type RoleOverride, type TableRow, type TableStructure, type UnpivotSpec } from './parse/index.js';
 import { mergeTallies, QualityAccumulator, type QualityTally } from './quality.js';
 import { RowValidator, type Reject, type TargetColumn } from './validate.js';
 
@@ -62,6 +62,8 @@ export interface FeedSetup {
   keyColumns: string[];
   /** Load the valid rows and keep the rest as rejects; otherwise rows stop flowing at the first reject. */
   validRowsOnly: boolean;
+  /** How the file is read: the steward's row decisions (a worker opens the file itself). */
+  reading?: { overrides: RoleOverride[]; unpivot?: UnpivotSpec };
 }
 
 /** What a feed found, once every row has been read. */
@@ -71,6 +73,8 @@ export interface FeedResult {
   /** The first {@link MAX_KEPT_REJECTS} rejects. */
   rejects: Reject[];
   quality: QualityTally;
+  /** Rows left out of the data block and total checks (set by whoever read the table). */
+  structure?: TableStructure;
 }
 
 /**
@@ -152,5 +156,6 @@ export function mergeFeedResults(parts: readonly FeedResult[]): FeedResult {
     rowsRejected: parts.reduce((n, p) => n + p.rowsRejected, 0),
     rejects,
     quality: mergeTallies(parts.map((p) => p.quality)),
+    structure: mergeStructures(parts.flatMap((p) => (p.structure ? [p.structure] : []))),
   };
 }

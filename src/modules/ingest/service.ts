@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Config } from '../../core/config/index.js';
 import type { Db } from '../../core/db/index.js';
@@ -11,16 +12,18 @@ import type { CatalogService, ColumnSpec, Dataset } from '../catalog/index.js';
 import type { DictionaryService } from '../dictionary/index.js';
 import type { EncoderPlan, LoadMode, WarehouseService, WhColumn } from '../warehouse/index.js';
 import {
-  foldVietnamese, inferColumnType, inferNumberFormat, listSheets, openTable, ParseError, VIETNAMESE_NUMBER_FORMAT,
-  type NumberFormat, type Table,
+  emptyStructure, foldVietnamese, inferColumnType, rowLabelKey, inferNumberFormat, listSheets, openTable, parseBoolean, parseDate, parseNumber, ParseError,
+  VIETNAMESE_NUMBER_FORMAT, type ColumnTypeGuess, type NumberFormat, type RoleOverride, type Table, type TableStructure, type TotalCheck, type UnpivotSpec,
 } from './parse/index.js';
 import { feedInThread, isWorkbook, LoadWorker, splitFor, WORKER_MIN_BYTES, type LoadFeed } from './load-feed.js';
-import { freshness, QualityAccumulator, type QualityScores } from './quality.js';
+import { freshness, QualityAccumulator, totalProblems, withTotalChecks, type QualityProblem, type QualityScores } from './quality.js';
 import type { FeedResult, FeedSetup } from './row-feed.js';
 import { IngestStore, type RunRow, type UploadRow } from './store.js';
 import type { Reject, TargetColumn } from './validate.js';
 
 const SAMPLE_ROWS = 2000;
+/** Sheets of a workbook whose tables a preview describes. */
+const MAX_SHEETS_DESCRIBED = 30;
 
 /** Thrown inside the load transaction to roll it back when the file is refused. */
 class RefusedLoad extends Error {}
@@ -45,6 +48,60 @@ export interface IngestRequest {
    * upsert match on. Refused when the dataset already has a schema.
    */
   keys?: string[];
+  /**
+   * The steward's decisions about rows of a report template, by row label (see parse/structure.ts):
+   * remembered for the next file of the same template. Absent: the remembered ones apply.
+   */
+  overrides?: RoleOverride[];
+  /** Turn period or category columns ("Năm 2021" … "Năm 2025") into rows of two new columns. */
+  unpivot?: UnpivotSpec;
+}
+
+/** What structure recognition did to a file, as a preview or a run reports it. */
+export interface StructureReport {
+  leftOut: TableStructure['leftOut'];
+  leftOutCount: number;
+  totals: TotalCheck[];
+  totalsUnchecked: number;
+  groupColumn: string | null;
+  headerPaths: string[][];
+  warnings: { vi: string; en: string }[];
+}
+
+/** Rows left out and total checks shown in a preview or a summary; all are counted. */
+const REPORTED_ROWS = 200;
+
+function reportOf(s: TableStructure): StructureReport {
+  return {
+    leftOut: s.leftOut.slice(0, REPORTED_ROWS), leftOutCount: s.leftOutCount,
+    // Mismatches first: they are what a steward must see.
+    totals: [...s.totals].sort((a, b) => Number(a.ok) - Number(b.ok) || a.line - b.line).slice(0, REPORTED_ROWS),
+    totalsUnchecked: s.totalsUnchecked, groupColumn: s.groupColumn, headerPaths: s.headerPaths, warnings: s.warnings,
+  };
+}
+
+/** A report template is known by its header: the folded names of its columns, in order. */
+function templateFingerprint(table: Table): string {
+  const names = table.context?.headers ?? table.headers;
+  return createHash('sha256').update(names.map(key).join('\u001f')).digest('hex').slice(0, 32);
+}
+
+/** Values of a sample column that do not fit the type guessed for it, with their lines. */
+function exceptionsOf(guess: ColumnTypeGuess, values: readonly { line: number; value: string }[]): { line: number; value: string }[] {
+  const fits = (v: string): boolean => {
+    switch (guess.type) {
+      case 'integer':
+      case 'number':
+        return parseNumber(v, guess.numberFormat) !== null;
+      case 'date':
+        return parseDate(v) !== null;
+      case 'boolean':
+        return parseBoolean(v, { blankIsFalse: guess.blankIsFalse === true }) !== null;
+      default:
+        return true;
+    }
+  };
+  return values.filter((x) => x.value.trim() !== '' && !fits(x.value.trim())).slice(0, 20);
 }
 
 export interface IngestSummary {
@@ -64,6 +121,12 @@ export interface IngestSummary {
   rejects: Reject[];
   /** Why a refused run loaded nothing when no row is to blame (e.g. no data rows). */
   error: { vi: string; en: string } | null;
+  /** Rows kept out of the version (titles, totals, group headings, signatures…), total checks. */
+  structure: StructureReport;
+  /** Problems of the quality report beyond single cells (a total that is not the sum of its rows). */
+  problems: QualityProblem[];
+  /** The row decisions the run read the file with, and whether they were remembered from an earlier file. */
+  overrides: RoleOverride[];
 }
 
 export interface PreviewColumn {
@@ -71,6 +134,9 @@ export interface PreviewColumn {
   type: string;
   hint: string | null;
   element: { code: string; name: string } | null;
+  /** Sample values that do not fit `type`: each will be a reject with its reason. */
+  exceptions: { line: number; value: string }[];
+  mismatches: number;
 }
 
 /** Folded form used to match headers with column titles: no diacritics, case, spaces or punctuation. */
@@ -98,11 +164,16 @@ function parseProblem(e: unknown): never {
           ? `Tệp có quá nhiều cột (tối đa ${String(e.details.max)} cột)`
           : `Một dòng của tệp quá dài (một ô hoặc một bản ghi vượt quá ${Math.round(Number(e.details.max) / 1048576)} MB)${e.details.line ? `, gần dòng ${String(e.details.line)}` : ''}`,
       PARSE_SHEET_NOT_FOUND: 'Không có trang tính (sheet) với tên này',
-      PARSE_NO_HEADER: 'Không tìm thấy dòng tiêu đề trong tệp',
+      PARSE_NO_HEADER: 'Không tìm thấy dòng tiêu đề trong tệp: tệp (trang tính) trống, hoặc không có dòng tên cột phía trên dữ liệu',
+      PARSE_UNPIVOT_COLUMNS: Array.isArray(e.details.missing) && e.details.missing.length
+        ? `Không có cột ${(e.details.missing as string[]).map((m) => `“${m}”`).join(', ')} trong tệp để xoay thành dòng`
+        : e.details.into ? 'Cần hai tên cho hai cột mới (kỳ, giá trị), ví dụ nam,gia_tri' : `Cột “${String(e.details.from)}” phải đứng trước cột “${String(e.details.to)}”`,
+      PARSE_HEADER_TOO_DEEP: `Không nhận ra dòng tiêu đề cột: phần tiêu đề kéo dài ${String(e.details.rows)} dòng từ dòng ${String(e.details.line)} (biểu mẫu có tối đa ${String(e.details.max)} dòng tiêu đề). Hãy để tiêu đề cột gọn trong vài dòng rồi tải lên lại`,
       PARSE_INVALID_CSV: 'Tệp CSV bị lỗi cấu trúc',
       PARSE_INVALID_JSON: 'Tệp JSON không hợp lệ',
       PARSE_INVALID_GEOJSON: 'Tệp GeoJSON không hợp lệ',
       PARSE_INVALID_XLSX: 'Tệp Excel bị hỏng hoặc không hợp lệ',
+      PARSE_ENCRYPTED: 'Tệp Excel được đặt mật khẩu để mở (đã mã hóa) nên hệ thống không đọc được. Hãy mở tệp trong Excel, gỡ mật khẩu (Tệp → Thông tin → Bảo vệ sổ làm việc → Mã hóa bằng mật khẩu, để trống) rồi tải lên lại',
       PARSE_ROWS_ALREADY_READ: 'Lỗi đọc tệp',
     };
     throw new AppError('VALIDATION_FAILED', { vi: vi[e.code] ?? 'Không đọc được tệp', en: e.message }, { parseCode: e.code, ...e.details });
@@ -162,41 +233,117 @@ export class IngestService {
     return u;
   }
 
-  private async open(upload: UploadRow, sheet?: string): Promise<Table> {
+  private async open(upload: UploadRow, sheet?: string, overrides?: readonly RoleOverride[], unpivot?: UnpivotSpec): Promise<Table> {
     try {
-      return await openTable(this.deps.objects.open(upload.sha256), { filename: upload.filename, ...(sheet ? { sheet } : {}) });
+      return await openTable(this.deps.objects.open(upload.sha256), {
+        filename: upload.filename, ...(sheet ? { sheet } : {}), ...(overrides?.length ? { overrides } : {}), ...(unpivot ? { unpivot } : {}),
+      });
     } catch (e) {
       parseProblem(e);
     }
   }
 
-  /** What the column-mapping screen needs: format, sheets, headers, sample rows, guessed types and dictionary matches. */
-  async preview(actor: Principal, uploadId: string, opts: { sheet?: string; rows?: number } = {}) {
+  /**
+   * Opens a file with the row decisions for its template: `given` when the steward sent some, else
+   * those remembered for the template of the actor's organisation. Reopens when remembered ones
+   * apply (the template is known by the header, which the decisions do not change).
+   */
+  private async openWithOverrides(actor: Principal, upload: UploadRow, sheet: string | undefined, given: readonly RoleOverride[] | undefined, unpivot?: UnpivotSpec) {
+    let table = await this.open(upload, sheet, given, unpivot);
+    const fingerprint = templateFingerprint(table);
+    if (given !== undefined) return { table, fingerprint, overrides: [...given], remembered: false };
+    const stored = table.format === 'csv' || table.format === 'xlsx' ? await this.store.templateOverrides(actor.orgId ?? '', fingerprint) : null;
+    if (!stored?.length) return { table, fingerprint, overrides: [] as RoleOverride[], remembered: false };
+    await table.close();
+    table = await this.open(upload, sheet, stored, unpivot);
+    return { table, fingerprint, overrides: stored, remembered: true };
+  }
+
+  /**
+   * What the column-mapping screen needs: format, sheets and their tables, headers, sample rows,
+   * guessed types with their exceptions, dictionary matches, and the rows left out with their roles.
+   */
+  async preview(actor: Principal, uploadId: string, opts: { sheet?: string; rows?: number; overrides?: RoleOverride[]; unpivot?: UnpivotSpec } = {}) {
     const upload = await this.getUpload(actor, uploadId);
-    const table = await this.open(upload, opts.sheet);
-    const sample: string[][] = [];
+    const { table, fingerprint, overrides, remembered } = await this.openWithOverrides(actor, upload, opts.sheet, opts.overrides, opts.unpivot);
+    const sample: { line: number; values: string[] }[] = [];
+    let more = false;
     try {
       for await (const row of table.rows) {
-        sample.push(row.values.slice(0, table.headers.length));
-        if (sample.length >= SAMPLE_ROWS) break;
+        if (sample.length >= SAMPLE_ROWS) {
+          more = true;
+          break;
+        }
+        sample.push({ line: row.line, values: row.values.slice(0, table.headers.length) });
       }
     } catch (e) {
       parseProblem(e);
     } finally {
       await table.close();
     }
-    const sheets = table.format === 'xlsx' ? (await listSheets(this.deps.objects.open(upload.sha256))).map((s) => s.name) : [];
+    const sheets = table.format === 'xlsx' ? await this.sheetTables(upload) : [];
     const matches = await this.deps.dictionary.matchHeaders(table.headers);
     const columns: PreviewColumn[] = table.headers.map((h, i) => {
-      const guess = inferColumnType(sample.map((r) => r[i] ?? ''));
+      const values = sample.map((r) => ({ line: r.line, value: r.values[i] ?? '' }));
+      const guess = inferColumnType(values.map((v) => v.value));
       const el = matches.get(h);
-      return { header: h, type: el?.type ?? guess.type, hint: guess.hint ?? null, element: el ? { code: el.code, name: el.nameVi } : null };
+      return {
+        header: h, type: el?.type ?? guess.type, hint: guess.hint ?? null, element: el ? { code: el.code, name: el.nameVi } : null,
+        exceptions: exceptionsOf(guess, values), mismatches: guess.mismatches,
+      };
     });
+    const structure = reportOf(table.structure);
+    const warnings = [...structure.warnings];
+    if (sample.length === 0) {
+      warnings.unshift(table.structure.totals.length > 0 || table.structure.leftOut.some((r) => r.role === 'total')
+        ? { vi: 'Bảng chỉ có dòng tổng, không có dòng dữ liệu nào: không có gì để nạp', en: 'The table has only a total row and no data rows: nothing to load' }
+        : { vi: 'Không tìm thấy dòng dữ liệu nào dưới dòng tiêu đề', en: 'No data rows were found below the header' });
+    }
+    const mismatched = table.structure.totals.filter((t) => !t.ok);
+    if (mismatched.length) warnings.push(...totalProblems(mismatched).slice(0, 10).map((p) => ({ vi: p.vi, en: p.en })));
     return {
       upload: { id: upload.id, filename: upload.filename, size: upload.size, sha256: upload.sha256 },
-      format: table.format, encoding: table.encoding, sheet: table.sheet, sheets, headerLine: table.headerLine,
-      headers: table.headers, columns, rows: sample.slice(0, Math.min(opts.rows ?? 20, 200)),
+      format: table.format, encoding: table.encoding, sheet: table.sheet, sheets: sheets.map((s) => s.name), sheetTables: sheets, headerLine: table.headerLine,
+      headers: table.headers, columns, rows: sample.slice(0, Math.min(opts.rows ?? 20, 200)).map((r) => r.values),
+      rowLines: sample.slice(0, Math.min(opts.rows ?? 20, 200)).map((r) => r.line),
+      // What an override names each row by (a data row can be left out too).
+      rowLabels: sample.slice(0, Math.min(opts.rows ?? 20, 200)).map((r) => rowLabelKey(table.structure.groupColumn ? r.values.slice(0, -1) : r.values)),
+      dataRows: sample.length, moreRows: more,
+      structure: { ...structure, warnings }, template: { fingerprint, overrides, remembered }, unpivot: opts.unpivot ?? null,
     };
+  }
+
+  /** The sheets of an uploaded workbook with the table detected on each (none for other formats). */
+  async sheets(actor: Principal, uploadId: string) {
+    const upload = await this.getUpload(actor, uploadId);
+    if (!isWorkbook(upload.filename)) return [];
+    try {
+      return await this.sheetTables(upload);
+    } catch (e) {
+      parseProblem(e);
+    }
+  }
+
+  /** The sheets of a workbook with the table detected on each (header, data rows of the first sample), or why there is none. */
+  private async sheetTables(upload: UploadRow) {
+    const sheets = await listSheets(this.deps.objects.open(upload.sha256));
+    const out: { name: string; hidden: boolean; headers: string[]; headerLine: number | null; dataRows: number; leftOut: number; error: { vi: string; en: string } | null }[] = [];
+    for (const s of sheets.slice(0, MAX_SHEETS_DESCRIBED)) {
+      try {
+        const t = await openTable(this.deps.objects.open(upload.sha256), { filename: upload.filename, sheet: s.name });
+        let n = 0;
+        try {
+          for await (const _row of t.rows) if (++n >= SAMPLE_ROWS) break;
+        } finally {
+          await t.close();
+        }
+        out.push({ name: s.name, hidden: s.hidden, headers: t.headers, headerLine: t.headerLine, dataRows: n, leftOut: t.structure.leftOutCount, error: null });
+      } catch (e) {
+        if (!(e instanceof ParseError)) throw e;
+        out.push({ name: s.name, hidden: s.hidden, headers: [], headerLine: null, dataRows: 0, leftOut: 0, error: { vi: e.code === 'PARSE_NO_HEADER' ? 'Trang tính trống: không có bảng' : 'Không đọc được trang tính này', en: e.message } });
+      }
+    }
+    return out;
   }
 
   /** Builds a draft schema from a file: names, types, dictionary elements. */
@@ -239,7 +386,7 @@ export class IngestService {
     const { catalog, dictionary, warehouse, db, events } = this.deps;
 
     // Pass 0: header and a sample, for number formats and (with create) the draft schema.
-    const first = await this.open(upload, req.sheet);
+    const { table: first, fingerprint, overrides, remembered } = await this.openWithOverrides(actor, upload, req.sheet, req.overrides, req.unpivot);
     const sample: string[][] = [];
     try {
       for await (const row of first.rows) {
@@ -341,8 +488,12 @@ export class IngestService {
     }
     const setup: FeedSetup = {
       targets, sourceIndex: [...sourceIndex], numberFormats: [...numberFormats], codeLists: [...codeLists].map(([name, codes]) => [name, [...codes]]),
-      keyColumns, validRowsOnly: req.validRowsOnly,
+      keyColumns, validRowsOnly: req.validRowsOnly, reading: { overrides, ...(req.unpivot ? { unpivot: req.unpivot } : {}) },
     };
+    // The steward's decisions hold for the next file of the same template (of the same organisation).
+    if (req.overrides !== undefined && (first.format === 'csv' || first.format === 'xlsx')) {
+      await this.store.saveTemplateOverrides(actor.orgId ?? '', fingerprint, req.overrides, actor.id);
+    }
 
     // One pass: validate every row, stream the valid ones into the warehouse inside the transaction.
     // In all-or-nothing mode the first reject stops the feed but validation goes on to report every
@@ -350,7 +501,7 @@ export class IngestService {
     // checked and encoded in the worker when there is one.
     const previous = dataset.latestVersion ? await warehouse.rowCount(dataset.id, dataset.latestVersion) : null;
     const whColumns: WhColumn[] = dataset.columns.map((c) => ({ name: c.name, type: c.type }));
-    const table = worker ? null : await this.open(upload, req.sheet);
+    const table = worker ? null : await this.open(upload, req.sheet, overrides, req.unpivot);
     let feed: LoadFeed | null = null;
     const encoded = (plan: EncoderPlan) => {
       feed = table ? feedInThread(table, setup, plan) : worker!.feed(setup, plan);
@@ -367,10 +518,14 @@ export class IngestService {
       encoding: first.encoding, sheet: first.sheet, rows_read: found.rowsRead, rows_rejected: found.rowsRejected, mapping,
       created_by: actor.id, org_id: dataset.publisherOrgId, error: null,
     });
+    // Totals are checked, not loaded: a total that is not the sum of its rows is a đúng problem.
+    const structureFound = () => found.structure ?? emptyStructure();
+    const problems = () => totalProblems(structureFound().totals.filter((t) => !t.ok));
     const summary = (run: RunRow, q: QualityScores): IngestSummary => ({
       runId: run.id, dataset: dataset.slug, datasetId: dataset.id, status: run.status === 'loaded' ? 'loaded' : 'rejected', version: run.version,
       rowsRead: found.rowsRead, rowsLoaded: run.rows_loaded, rowsRejected: found.rowsRejected, format: first.format, encoding: first.encoding, sheet: first.sheet,
       mapping, quality: q, rejects: found.rejects.slice(0, 20), error: (run.error as { vi: string; en: string } | null) ?? null,
+      structure: reportOf(structureFound()), problems: problems(), overrides: remembered || req.overrides ? overrides : [],
     });
 
     let loadedRun: { run: RunRow; q: QualityScores } | null = null;
@@ -384,9 +539,9 @@ export class IngestService {
         const { rowsRead, rowsRejected, rejects } = finish();
         const refuse = rowsRead === 0 || loaded.rowsLoaded === 0 || (rowsRejected > 0 && !req.validRowsOnly);
         if (refuse) throw new RefusedLoad();
-        const q = QualityAccumulator.fromTally(found.quality).result(previous, freshness(new Date(), dataset.updateFrequency).score);
+        const q = QualityAccumulator.fromTally(withTotalChecks(found.quality, structureFound().totals)).result(previous, freshness(new Date(), dataset.updateFrequency).score);
         const s = this.store.with(tx);
-        const r = await s.insertRun({ ...base(), status: 'loaded', version: loaded.version, rows_loaded: loaded.rowsLoaded, quality: { ...q.scores, details: q.details } });
+        const r = await s.insertRun({ ...base(), status: 'loaded', version: loaded.version, rows_loaded: loaded.rowsLoaded, quality: { ...q.scores, details: q.details, problems: problems() } });
         await s.insertRejects(r.id, rejects);
         await catalog.noteVersion(tx, dataset.id, { version: loaded.version, loadedAt: new Date(), rows: loaded.rowCount, quality: q.scores });
         await events.publish(tx, 'dataset.version.published', {
@@ -404,10 +559,10 @@ export class IngestService {
     // Refused: nothing was loaded; the run and its rejects are kept for the steward.
     // sống describes the dataset as it stands: a refused file does not make it fresher.
     const { rowsRead, rejects } = found;
-    const q = QualityAccumulator.fromTally(found.quality).result(previous, freshness(dataset.lastLoadedAt ? new Date(dataset.lastLoadedAt) : null, dataset.updateFrequency).score).scores;
+    const q = QualityAccumulator.fromTally(withTotalChecks(found.quality, structureFound().totals)).result(previous, freshness(dataset.lastLoadedAt ? new Date(dataset.lastLoadedAt) : null, dataset.updateFrequency).score).scores;
     const run = await db.transaction(async (tx) => {
       const s = this.store.with(tx);
-      const r = await s.insertRun({ ...base(), status: 'rejected', version: null, rows_loaded: 0, quality: { ...q },
+      const r = await s.insertRun({ ...base(), status: 'rejected', version: null, rows_loaded: 0, quality: { ...q, problems: problems() },
         error: rowsRead === 0 ? { vi: 'Tệp không có dòng dữ liệu nào', en: 'The file has no data rows' } : null });
       await s.insertRejects(r.id, rejects);
       return r;

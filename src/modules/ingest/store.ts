@@ -1,4 +1,5 @@
 import type { Queryable } from '../../core/db/index.js';
+import type { RoleOverride } from './parse/index.js';
 import type { Reject } from './validate.js';
 
 export interface UploadRow {
@@ -95,6 +96,20 @@ export class IngestStore {
   async listRuns(datasetId: string, limit = 50): Promise<RunRow[]> {
     const r = await this.db.query<RunRow>('SELECT * FROM ingest_runs WHERE dataset_id = $1 ORDER BY created_at DESC LIMIT $2', [datasetId, limit]);
     return r.rows;
+  }
+
+  /** The row decisions remembered for a template of an organisation, or null. */
+  async templateOverrides(orgId: string, fingerprint: string): Promise<RoleOverride[] | null> {
+    const r = await this.db.query<{ overrides: RoleOverride[] }>('SELECT overrides FROM ingest_templates WHERE org_id = $1 AND fingerprint = $2', [orgId, fingerprint]);
+    return r.rows[0]?.overrides ?? null;
+  }
+
+  async saveTemplateOverrides(orgId: string, fingerprint: string, overrides: readonly RoleOverride[], by: string | null): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ingest_templates (org_id, fingerprint, overrides, updated_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (org_id, fingerprint) DO UPDATE SET overrides = EXCLUDED.overrides, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+      [orgId, fingerprint, JSON.stringify(overrides), by],
+    );
   }
 
   async rejects(runId: string, after: number, limit: number): Promise<{ seq: number; line: number; column_name: string | null; value: string | null; reason_vi: string; reason_en: string }[]> {

@@ -2,6 +2,7 @@ import { CsvTokenizer, type CsvRecord } from './csv-tokenizer.js';
 import { decodeBuffer, decodeStream, detectEncoding, type TextEncoding } from './encoding.js';
 import { gridDataRows, gridEvents, type GridRow } from './grid.js';
 import { peekSource, type ByteSource } from './source.js';
+import { emptyStructure, StructureTracker, type RoleOverride, type StructureContext, type TableStructure } from './structure.js';
 import { tableFromEvents, type Table, type TableRow } from './table.js';
 
 export type CsvDelimiter = ',' | ';' | '\t' | '|';
@@ -19,6 +20,8 @@ export interface CsvOptions {
   quote?: CsvQuote;
   /** Line number of the (first) header row, when detection should not guess. */
   headerRow?: number;
+  /** The steward's decisions about rows of the data block, by label (see structure.ts). */
+  overrides?: readonly RoleOverride[];
 }
 
 /** In order of preference on a tie: commas also occur inside text, tabs almost never. */
@@ -115,7 +118,7 @@ function trimCell(s: string): string {
 export async function readCsv(source: ByteSource, options: CsvOptions = {}): Promise<Table> {
   const peeked = await peekSource(source, SNIFF_BYTES);
   const { encoding, dialect } = sniffCsv(peeked.head, options);
-  const events = gridEvents(csvRows(decodeStream(peeked.chunks, encoding), dialect), options.headerRow);
+  const events = gridEvents(csvRows(decodeStream(peeked.chunks, encoding), dialect), options.headerRow, { machineFormat: null, ...(options.overrides ? { overrides: options.overrides } : {}) });
   return tableFromEvents(events, { format: 'csv', encoding, sheet: null, machineNumberFormat: null });
 }
 
@@ -140,6 +143,10 @@ export interface CsvBlock {
   /** The header's first column and width, as the file's beginning located them. */
   firstCol: number;
   width: number;
+  /** The shape of the data block the file's beginning showed: rows are classified as there (totals are not checked in a block). */
+  context?: StructureContext;
+  /** Where the block's rows left out are recorded. */
+  structure?: TableStructure;
 }
 
 /**
@@ -148,5 +155,6 @@ export interface CsvBlock {
  * same cells. Lets several threads read one large file. Throws what readCsv's rows throw.
  */
 export function readCsvBlock(chunks: AsyncIterable<Uint8Array>, block: CsvBlock): AsyncGenerator<TableRow, void, undefined> {
-  return gridDataRows(csvRows(decodeStream(chunks, block.encoding, block.offset), block.dialect, block.firstLine), block.firstCol, block.width);
+  const tracker = block.context ? new StructureTracker(block.context, block.structure ?? emptyStructure(), false) : undefined;
+  return gridDataRows(csvRows(decodeStream(chunks, block.encoding, block.offset), block.dialect, block.firstLine), block.firstCol, block.width, tracker);
 }

@@ -12,6 +12,12 @@ export type ParseErrorCode =
   | 'PARSE_INVALID_JSON'
   | 'PARSE_INVALID_GEOJSON'
   | 'PARSE_INVALID_XLSX'
+  /** Header rows go on past what a report template has (no recognisable header). */
+  | 'PARSE_HEADER_TOO_DEEP'
+  /** The columns an unpivot names are not in the file. */
+  | 'PARSE_UNPIVOT_COLUMNS'
+  /** A workbook encrypted with a password to open it: it is refused, not cracked. */
+  | 'PARSE_ENCRYPTED'
   | 'PARSE_ROWS_ALREADY_READ';
 
 /**

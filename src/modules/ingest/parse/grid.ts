@@ -14,7 +14,9 @@
  */
 import { MAX_COLUMNS, tooManyColumns } from './limits.js';
 import { normaliseHeaders, type TableEvent, type TableRow } from './table.js';
-import { parseNumber } from './values.js';
+import { ParseError } from './errors.js';
+import { emptyStructure, GROUP_COLUMN, LOOKAHEAD_ROWS, markerLevel, StructureTracker, structureContext, type RoleOverride, type RowRole } from './structure.js';
+import { foldVietnamese, parseNumber, type NumberFormat } from './values.js';
 
 export interface GridRow {
   line: number;
@@ -32,6 +34,14 @@ export interface LocatedHeader {
   lastCol: number;
   /** Index in the scanned rows of the first data row. */
   dataStart: number;
+  /** Each column's names in the header rows, top to bottom (a merged header kept as a path). */
+  paths: string[][];
+  /** Lines of the header rows. */
+  headerLines: number[];
+  /** Line of the template's column-number row, when there is one. */
+  numberRowLine: number | null;
+  /** The cells of the header rows, by line. */
+  rawRows: Map<number, string[]>;
 }
 
 function nonEmpty(cells: readonly string[]): number {
@@ -101,8 +111,17 @@ export function locateHeader(rows: readonly GridRow[], headerRow?: number): Loca
       const n = nonEmpty(r.cells);
       return n >= needed && r.cells.filter((c) => c !== '' && isNumeric(c)).length < n;
     });
-    if (topIndex < 0) topIndex = 0;
+    if (topIndex < 0) {
+      // No row has the shape of a header: a first row of numbers alone is data, not names.
+      if (candidates[0]!.cells.every((c) => c === '' || isNumeric(c))) return null;
+      topIndex = 0;
+    }
   }
+  // A merged top row ("Xã | Dân số trung bình" over "Năm 2021 … Năm 2025") has too few cells to be
+  // chosen itself: start at it when it sits right above the chosen row with the shape of a merge.
+  const above = candidates[topIndex - 1];
+  if (headerRow === undefined && above !== undefined && above.line === candidates[topIndex]!.line - 1 && nonEmpty(above.cells) >= 2
+    && above.cells.every((c) => c === '' || !isNumeric(c)) && isSubHeader(above.cells, candidates[topIndex]!.cells)) topIndex--;
   const top = candidates[topIndex]!;
   let [firstCol, lastCol] = extent(top.cells);
   const next = candidates[topIndex + 1];
@@ -115,6 +134,7 @@ export function locateHeader(rows: readonly GridRow[], headerRow?: number): Loca
   }
 
   const names: string[] = [];
+  const paths: string[][] = [];
   let group = '';
   for (let c = firstCol; c <= lastCol; c++) {
     const t = top.cells[c] ?? '';
@@ -123,15 +143,22 @@ export function locateHeader(rows: readonly GridRow[], headerRow?: number): Loca
     else if (b === '') group = '';
     const upper = t !== '' ? t : group;
     names.push(upper !== '' && b !== '' ? `${upper} - ${b}` : upper !== '' ? upper : b);
+    paths.push([upper, b].filter((x) => x !== ''));
   }
 
   let dataStart = topIndex + (bottom === null ? 1 : 2);
   const afterHeader = candidates[dataStart];
-  if (afterHeader !== undefined && isColumnNumberRow(afterHeader.cells, firstCol, lastCol)) dataStart++;
+  let numberRowLine: number | null = null;
+  if (afterHeader !== undefined && isColumnNumberRow(afterHeader.cells, firstCol, lastCol)) {
+    numberRowLine = afterHeader.line;
+    dataStart++;
+  }
   // Map back from the non-empty candidates to positions in `rows`.
   const dataRow = candidates[dataStart];
   const dataStartInRows = dataRow === undefined ? rows.length : rows.indexOf(dataRow);
-  return { headers: normaliseHeaders(names), headerLine: top.line, firstCol, lastCol, dataStart: dataStartInRows };
+  const headerLines = bottom === null ? [top.line] : [top.line, next!.line];
+  const rawRows = new Map<number, string[]>([[top.line, top.cells], ...(bottom === null ? [] : [[next!.line, next!.cells] as [number, string[]]])]);
+  return { headers: normaliseHeaders(names), headerLine: top.line, firstCol, lastCol, dataStart: dataStartInRows, paths, headerLines, numberRowLine, rawRows };
 }
 
 /** Whether `bottom` is the second row of a two-row header under `top` (see the module comment). */
@@ -178,20 +205,101 @@ function dataValues(row: GridRow, firstCol: number, width: number): string[] | n
  * The data rows of grid rows that all come after the header, shaped as {@link gridEvents} shapes
  * them: a block of a CSV file read apart from its beginning (see `readCsvBlock`).
  */
-export async function* gridDataRows(rows: AsyncIterable<GridRow>, firstCol: number, width: number): AsyncGenerator<TableRow, void, undefined> {
+export async function* gridDataRows(rows: AsyncIterable<GridRow>, firstCol: number, width: number, tracker?: StructureTracker): AsyncGenerator<TableRow, void, undefined> {
   for await (const grid of rows) {
-    const values = dataValues(grid, firstCol, width);
+    let values = dataValues(grid, firstCol, width);
+    if (tracker !== undefined) {
+      if (values === null) tracker.blank();
+      else values = tracker.row(grid.line, values);
+    }
     if (values !== null) yield { line: grid.line, values };
   }
 }
 
+/** Header rows beyond the first two (merged into the names); a deeper header is refused as no recognisable header. */
+export const MAX_HEADER_ROWS = 8;
+
+/**
+ * Rows right below a located header that are more header: no number in any cell, no hierarchy
+ * marker, while rows further down hold numbers ("a three-level merged header"). All the header
+ * rows are then read again as one merged header ({@link mergedHeaderPaths}).
+ */
+function headerContinuation(ahead: readonly GridRow[], located: LocatedHeader) {
+  const rows = ahead.filter((r) => nonEmpty(r.cells) > 0);
+  const numbered = (r: GridRow) => r.cells.some((c) => c !== '' && isNumeric(c));
+  let n = 0;
+  while (n < rows.length && !numbered(rows[n]!) && markerAt(rows[n]!, located.firstCol) === null && !isColumnNumberRow(rows[n]!.cells, located.firstCol, located.lastCol)) n++;
+  const none = { rows: 0, paths: located.paths, lines: [] as number[], numberRowLine: null as number | null, numberRowCells: [] as string[] };
+  // Only a run of text rows that numbers follow (a table of text is not a header), and that starts right below the header.
+  if (n === 0 || n >= rows.length || rows[0]!.line !== Math.max(...located.headerLines) + 1) return none;
+  const lastCol = Math.max(located.lastCol, ...rows.slice(0, n).map((r) => extent(r.cells)[1]));
+  const grid = [...located.headerLines.map((line) => ahead.find((r) => r.line === line)?.cells ?? headerCells(located, line)), ...rows.slice(0, n).map((r) => r.cells)]
+    .map((cells) => Array.from({ length: lastCol - located.firstCol + 1 }, (_, c) => cells[located.firstCol + c] ?? ''));
+  const paths = mergedHeaderPaths(grid);
+  const after = rows[n];
+  const numberRow = after !== undefined && isColumnNumberRow(after.cells, located.firstCol, located.lastCol) ? after : null;
+  return { rows: n, paths, lines: rows.slice(0, n).map((r) => r.line), numberRowLine: numberRow?.line ?? null, numberRowCells: numberRow?.cells ?? [] };
+}
+
+function markerAt(row: GridRow, firstCol: number): number | null {
+  return markerLevel(row.cells[firstCol] ?? '');
+}
+
+/** The cells of a header row of `located` (kept by gridEvents for a deeper header). */
+function headerCells(located: LocatedHeader, line: number): string[] {
+  return located.rawRows.get(line) ?? [];
+}
+
+/**
+ * Each column's names down header rows of merged cells: an empty cell takes the value of its left
+ * neighbour when it lies under the same parent and a row below it is filled (the shape a merged
+ * cell leaves in a stream). Equal names that follow each other are kept once.
+ */
+export function mergedHeaderPaths(rows: readonly (readonly string[])[]): string[][] {
+  const width = Math.max(0, ...rows.map((r) => r.length));
+  const filled: string[][] = rows.map((r) => Array.from({ length: width }, (_, c) => r[c] ?? ''));
+  for (let r = 0; r < rows.length; r++) {
+    for (let c = 1; c < width; c++) {
+      if (filled[r]![c] !== '') continue;
+      const below = rows.slice(r + 1).some((row) => (row[c] ?? '') !== '');
+      const sameParent = r === 0 || filled[r - 1]![c] === filled[r - 1]![c - 1];
+      if (below && sameParent && filled[r]![c - 1] !== '') filled[r]![c] = filled[r]![c - 1]!;
+    }
+  }
+  return Array.from({ length: width }, (_, c) => {
+    const path: string[] = [];
+    for (const row of filled) if (row[c] !== '' && path.at(-1) !== row[c]) path.push(row[c]!);
+    return path;
+  });
+}
+
+/** How {@link gridEvents} reads the data block. */
+export interface GridOptions {
+  /** The format of numbers the file itself wrote (XLSX), null for text typed by people (CSV). */
+  machineFormat: NumberFormat | null;
+  /** The steward's decisions about rows, by label. */
+  overrides?: readonly RoleOverride[];
+}
+
+/** The role of a row above the header (titles, the units line, notes, a date). */
+function aboveHeaderRole(cells: readonly string[]): { role: RowRole; reason: { vi: string; en: string } } {
+  const text = foldVietnamese(cells.filter((c) => c !== '').join(' '));
+  if (/^(don vi tinh|don vi:|dvt\b)/u.test(text) || /\(?don vi tinh/u.test(text)) return { role: 'unit', reason: { vi: 'Dòng đơn vị tính (trên dòng tiêu đề cột)', en: 'Units line (above the header)' } };
+  if (/^(ghi chu|chu thich|\(\*\))/u.test(text)) return { role: 'note', reason: { vi: 'Ghi chú (trên dòng tiêu đề cột)', en: 'Note (above the header)' } };
+  if (/ngay .{0,16}thang .{0,16}nam/u.test(text)) return { role: 'date', reason: { vi: 'Dòng ngày tháng (trên dòng tiêu đề cột)', en: 'Date line (above the header)' } };
+  return { role: 'title', reason: { vi: 'Dòng tiêu đề của biểu (trên dòng tiêu đề cột)', en: 'Title row of the report (above the header)' } };
+}
+
 /**
  * The shared header-then-rows step of grid readers: buffers the first rows, locates the header,
- * then streams the data rows, skipping empty ones.
+ * reads the first rows of the data block to learn its shape (see structure.ts), then streams the
+ * data rows, skipping empty ones and leaving out titles, totals, group headings and footers, which
+ * the header event's `structure` records as they pass.
  */
 export async function* gridEvents(
   rows: AsyncIterable<GridRow>,
   headerRow: number | undefined,
+  options: GridOptions = { machineFormat: null },
 ): AsyncGenerator<TableEvent, void, undefined> {
   const scanned: GridRow[] = [];
   const iterator = rows[Symbol.asyncIterator]();
@@ -208,19 +316,86 @@ export async function* gridEvents(
     }
     const located = locateHeader(scanned, headerRow);
     if (located === null) return;
-    yield { kind: 'header', headers: located.headers, headerLine: located.headerLine, firstCol: located.firstCol };
-    const width = located.headers.length;
-    for (const row of scanned.slice(located.dataStart)) {
-      if (nonEmpty(row.cells) === 0) continue;
-      yield { kind: 'row', line: row.line, values: alignCells(row.cells, located.firstCol, width) };
+    const structure = emptyStructure();
+    structure.headerPaths = located.paths;
+    const above: { line: number; cells: string[] }[] = [];
+    const headerLines = new Set(located.headerLines);
+    for (let i = 0; i < located.dataStart && i < scanned.length; i++) {
+      const row = scanned[i]!;
+      if (nonEmpty(row.cells) === 0 || headerLines.has(row.line)) continue;
+      above.push({ line: row.line, cells: row.cells });
     }
+
+    // The first rows of the data block, to learn its shape before any row is handed on.
+    const ahead: GridRow[] = scanned.slice(located.dataStart);
     scanned.length = 0;
-    for (;;) {
+    let aheadData = ahead.filter((r) => nonEmpty(r.cells) > 0).length;
+    let done = false;
+    while (aheadData < LOOKAHEAD_ROWS) {
       const next = await iterator.next();
-      if (next.done === true) break;
-      const values = dataValues(next.value, located.firstCol, width);
-      if (values !== null) yield { kind: 'row', line: next.value.line, values };
+      if (next.done === true) {
+        done = true;
+        break;
+      }
+      if (next.value.cells.length > MAX_COLUMNS) throw tooManyColumns(next.value.cells.length, next.value.line);
+      ahead.push(next.value);
+      if (nonEmpty(next.value.cells) > 0) aheadData++;
     }
+    const deeper = headerContinuation(ahead, located);
+    if (deeper.rows > MAX_HEADER_ROWS) {
+      throw new ParseError('PARSE_HEADER_TOO_DEEP', `The header seems to go on for ${deeper.rows + located.headerLines.length} rows (at most ${MAX_HEADER_ROWS + 2} are read)`, {
+        line: located.headerLine, rows: deeper.rows + located.headerLines.length, max: MAX_HEADER_ROWS + 2,
+      });
+    }
+    if (deeper.rows > 0) {
+      located.headers = normaliseHeaders(deeper.paths.map((p) => p.join(' - ')));
+      located.lastCol = located.firstCol + deeper.paths.length - 1;
+      located.paths = deeper.paths;
+      structure.headerPaths = deeper.paths;
+      located.headerLines.push(...deeper.lines);
+      if (deeper.numberRowLine !== null) located.numberRowLine = deeper.numberRowLine;
+      for (const line of [...deeper.lines, deeper.numberRowLine]) {
+        const i = ahead.findIndex((r) => r.line === line);
+        if (i >= 0) ahead.splice(i, 1);
+      }
+      const numberRow = deeper.numberRowLine === null ? undefined : deeper.numberRowCells;
+      if (numberRow !== undefined) above.push({ line: deeper.numberRowLine!, cells: numberRow });
+    }
+    const width = located.headers.length;
+    const sample = ahead.filter((r) => nonEmpty(r.cells) > 0).map((r) => alignCells(r.cells, located.firstCol, width));
+    const context = structureContext(located.headers, sample, options.machineFormat, options.overrides);
+    const tracker = new StructureTracker(context, structure);
+    above.sort((a, b) => a.line - b.line);
+    for (const row of above) {
+      if (row.cells.length === 0) continue;
+      const { role, reason } = row.line === located.numberRowLine ? { role: 'column-numbers' as const, reason: { vi: 'Dòng đánh số cột “(1) (2) (3)…”', en: 'Column-number row "(1) (2) (3)…"' } } : aboveHeaderRole(row.cells);
+      // Titles may lie left of the header's first column: keep their cells as they are.
+      tracker.leaveOut(row.line, role, reason, row.cells.slice(0, Math.max(located.firstCol + width, extent(row.cells)[1] + 1)));
+    }
+    const headers = context.groups ? normaliseHeaders([...located.headers, GROUP_COLUMN]) : located.headers;
+    yield { kind: 'header', headers, headerLine: located.headerLine, firstCol: located.firstCol, structure, context };
+    const emit = (row: GridRow): string[] | null => {
+      if (nonEmpty(row.cells) === 0) {
+        tracker.blank();
+        return null;
+      }
+      return tracker.row(row.line, alignCells(row.cells, located.firstCol, width));
+    };
+    for (const row of ahead) {
+      const values = emit(row);
+      if (values !== null) yield { kind: 'row', line: row.line, values };
+    }
+    ahead.length = 0;
+    if (!done) {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done === true) break;
+        if (next.value.cells.length > MAX_COLUMNS) throw tooManyColumns(next.value.cells.length, next.value.line);
+        const values = emit(next.value);
+        if (values !== null) yield { kind: 'row', line: next.value.line, values };
+      }
+    }
+    tracker.end();
   } finally {
     await iterator.return?.(undefined);
   }

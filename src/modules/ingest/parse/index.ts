@@ -39,3 +39,8 @@ export { readCsv, readCsvBlock, sniffCsv, SNIFF_BYTES, detectCsvDialect, type Cs
 export { readXlsx, listSheets, cellToText, type XlsxOptions, type SheetInfo } from './xlsx.js';
 export { readJson, readNdjson, readGeoJson, flattenRecord, GEOMETRY_COLUMN, type JsonOptions } from './json.js';
 export { openTable, sniffFormat, type OpenTableOptions } from './open.js';
+export { periodValue, unpivotTable, type UnpivotSpec } from './unpivot.js';
+export {
+  rowLabelKey, markerLevel, mergeStructures, emptyStructure, ROW_ROLES, GROUP_COLUMN, MAX_LEFT_OUT,
+  type RowRole, type LeftOutRow, type TotalCheck, type RoleOverride, type TableStructure, type StructureContext, type Reason,
+} from './structure.js';

@@ -3,7 +3,9 @@ import { decodeBuffer, detectEncoding, type TextEncoding } from './encoding.js';
 import { ParseError } from './errors.js';
 import { looksLikeFeatureCollection, readGeoJson, readJson, readNdjson } from './json.js';
 import { peekSource, type ByteSource } from './source.js';
+import type { RoleOverride } from './structure.js';
 import type { Table, TableFormat } from './table.js';
+import { unpivotTable, type UnpivotSpec } from './unpivot.js';
 import { readXlsx } from './xlsx.js';
 
 export interface OpenTableOptions {
@@ -24,9 +26,15 @@ export interface OpenTableOptions {
   arrayPath?: string;
   /** XLSX: repair TCVN3/VNI-font cells (default true). */
   repairLegacy?: boolean;
+  /** CSV/XLSX: the steward's decisions about rows of the data block, by label (see structure.ts). */
+  overrides?: readonly RoleOverride[];
+  /** Turn these period or category columns into rows (see unpivot.ts). */
+  unpivot?: UnpivotSpec;
 }
 
 const SNIFF_BYTES = 64 * 1024;
+/** The name of the stream of an encrypted Office document, as its OLE directory writes it (UTF-16LE). */
+const ENCRYPTED_PACKAGE = Buffer.from('EncryptedPackage', 'utf16le');
 
 const EXTENSIONS: Record<string, TableFormat | 'xls'> = {
   csv: 'csv',
@@ -78,6 +86,11 @@ export function sniffFormat(head: Buffer, filename?: string): TableFormat {
   const byName = ext === undefined ? undefined : EXTENSIONS[ext];
   if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return 'xlsx';
   if (head.length >= 8 && head.readUInt32BE(0) === 0xd0cf11e0 && head.readUInt32BE(4) === 0xa1b11ae1) {
+    // Excel stores a workbook encrypted with a password to open as an OLE file holding an
+    // "EncryptedPackage" stream (MS-OFFCRYPTO), whatever its extension: say so, not ".xls".
+    if (head.includes(ENCRYPTED_PACKAGE)) {
+      throw new ParseError('PARSE_ENCRYPTED', 'The workbook is encrypted with a password: remove the password in Excel and upload it again', { filename });
+    }
     throw new ParseError('PARSE_UNSUPPORTED_FORMAT', 'Old Excel .xls workbooks are not supported: save the file as .xlsx', { filename });
   }
   if (byName === 'xls') throw new ParseError('PARSE_UNSUPPORTED_FORMAT', 'Old Excel .xls workbooks are not supported: save the file as .xlsx', { filename });
@@ -97,7 +110,8 @@ export function sniffFormat(head: Buffer, filename?: string): TableFormat {
 
 /**
  * Opens any supported file as a `Table`: sniffs the format (unless given) from the name and the
- * first 64 KiB, then dispatches to the CSV, XLSX, JSON, NDJSON or GeoJSON reader. The source is
+ * first 64 KiB, then dispatches to the CSV, XLSX, JSON, NDJSON or GeoJSON reader; `unpivot` then
+ * turns period columns into rows. The source is
  * read as a stream; only the sniffed head is buffered.
  *
  * Throws `ParseError`: PARSE_UNSUPPORTED_FORMAT (see `sniffFormat`), and whatever the chosen reader
@@ -105,6 +119,17 @@ export function sniffFormat(head: Buffer, filename?: string): TableFormat {
  * PARSE_INVALID_GEOJSON, PARSE_UNSUPPORTED_ENCODING).
  */
 export async function openTable(source: ByteSource, options: OpenTableOptions = {}): Promise<Table> {
+  const table = await openWide(source, options);
+  if (options.unpivot === undefined) return table;
+  try {
+    return unpivotTable(table, options.unpivot);
+  } catch (error) {
+    await table.close();
+    throw error;
+  }
+}
+
+async function openWide(source: ByteSource, options: OpenTableOptions): Promise<Table> {
   const peeked = await peekSource(source, SNIFF_BYTES);
   let format: TableFormat;
   try {
@@ -122,12 +147,14 @@ export async function openTable(source: ByteSource, options: OpenTableOptions = 
         ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
         ...(options.quote === undefined ? {} : { quote: options.quote }),
         ...(options.headerRow === undefined ? {} : { headerRow: options.headerRow }),
+        ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
       });
     case 'xlsx':
       return readXlsx(rest, {
         ...(options.sheet === undefined ? {} : { sheet: options.sheet }),
         ...(options.headerRow === undefined ? {} : { headerRow: options.headerRow }),
         ...(options.repairLegacy === undefined ? {} : { repairLegacy: options.repairLegacy }),
+        ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
       });
     case 'json':
       return readJson(rest, { ...text, ...(options.arrayPath === undefined ? {} : { arrayPath: options.arrayPath }) });

@@ -1,5 +1,6 @@
 import { ParseError } from './errors.js';
 import type { TextEncoding } from './encoding.js';
+import { emptyStructure, type StructureContext, type TableStructure } from './structure.js';
 import type { NumberFormat } from './values.js';
 
 export type TableFormat = 'csv' | 'xlsx' | 'json' | 'ndjson' | 'geojson';
@@ -27,10 +28,18 @@ export interface TableHeader {
   headerLine: number;
   /** Grid formats: the 0-based column of the first header cell (cells left of it are dropped). */
   firstCol?: number;
+  /**
+   * Grid formats: what structure recognition found (rows left out with their roles, total checks,
+   * the group column). Filled in as the rows are read: complete once they have all been read.
+   */
+  structure?: TableStructure;
+  /** Grid formats: the shape of the data block learnt from its first rows (for readers of later blocks). */
+  context?: StructureContext;
 }
 
 /** An opened table: the header has been read, the rows stream on demand. */
 export interface Table extends TableHeader {
+  readonly structure: TableStructure;
   readonly format: TableFormat;
   /**
    * Text encoding of CSV/JSON formats. XLSX: 'tcvn3' or 'vni' when cells typed in a legacy font
@@ -88,6 +97,8 @@ export async function tableFromEvents(events: AsyncGenerator<TableEvent, void, u
     headers: header.headers,
     headerLine: header.headerLine,
     ...(header.firstCol === undefined ? {} : { firstCol: header.firstCol }),
+    structure: header.structure ?? emptyStructure(),
+    ...(header.context === undefined ? {} : { context: header.context }),
     rows: {
       [Symbol.asyncIterator](): AsyncIterator<TableRow> {
         if (started) throw new ParseError('PARSE_ROWS_ALREADY_READ', 'The rows of this table have already been read');

@@ -297,10 +297,13 @@ export interface ColumnTypeGuess {
 
 /** Share of non-blank values that must fit a type for the column to get it. */
 const TYPE_THRESHOLD = 0.95;
+/** Non-numbers a short column of at least four numbers (and three quarters numbers) may hold and stay a number column. */
+const STRAY_CELLS = 2;
 
 /**
  * Guesses a column's type from a sample of its values. The first type (boolean, integer, number,
- * date) that fits at least 95 % of the non-blank values wins; otherwise text. Numbers with a leading
+ * date) that fits at least 95 % of the non-blank values wins (numbers also with at most two stray
+ * cells among at least four numbers, three quarters of the column); otherwise text. Numbers with a leading
  * zero ("0123") make a column text: they are codes. A column of 0/1 only is integer. Throws nothing.
  */
 export function inferColumnType(values: readonly string[]): ColumnTypeGuess {
@@ -319,7 +322,11 @@ export function inferColumnType(values: readonly string[]): ColumnTypeGuess {
   const numberFormat = inferNumberFormat(present);
   const numbers = present.map((v) => parseNumber(v, numberFormat));
   const numeric = numbers.filter((n): n is number => n !== null);
-  if (!hasLeadingZeroCode && numeric.length > 0 && fits(numeric.length)) {
+  // A short report column of numbers with a stray note ("chưa báo cáo") is still a number column:
+  // one cell must not make it text; the stray cells become rejects with their reason.
+  const strays = present.length - numeric.length;
+  const fewStrays = numeric.length >= 4 && strays <= STRAY_CELLS && numeric.length >= present.length * 0.75;
+  if (!hasLeadingZeroCode && numeric.length > 0 && (fits(numeric.length) || fewStrays)) {
     const mismatches = present.length - numeric.length;
     const hint = present.every((v) => /^\d{5}$/u.test(v) && Number(v) <= 32999) ? ('commune-code' as const) : undefined;
     const type: ColumnType = numeric.every((n) => Number.isInteger(n)) && !present.some((v) => v.endsWith('%')) ? 'integer' : 'number';

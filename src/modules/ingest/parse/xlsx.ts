@@ -5,6 +5,8 @@ import JSZip from 'jszip';
 import { LegacyTally, repairLegacyText, type LegacyEncoding } from './encoding.js';
 import { ParseError } from './errors.js';
 import { gridEvents, type GridRow } from './grid.js';
+import { tcvn3ToUnicode, vniToUnicode } from './legacy.js';
+import type { RoleOverride } from './structure.js';
 import { MAX_COLUMNS, MAX_INFLATE_RATIO, MIN_INFLATE_BUDGET, tooManyColumns } from './limits.js';
 import { peekSource, toByteChunks, toReadable, type ByteSource } from './source.js';
 import { tableFromEvents, type Table } from './table.js';
@@ -17,6 +19,8 @@ export interface XlsxOptions {
   headerRow?: number;
   /** Repair cells typed in TCVN3/VNI fonts with `repairLegacyText`. Default true. */
   repairLegacy?: boolean;
+  /** The steward's decisions about rows of the data block, by label (see structure.ts). */
+  overrides?: readonly RoleOverride[];
 }
 
 export interface SheetInfo {
@@ -33,6 +37,7 @@ interface StreamWorksheet extends AsyncIterable<StreamRow> {
 interface StreamRow {
   number: number;
   values: unknown;
+  getCell?(column: number): { font?: { name?: string } } | undefined;
 }
 interface StreamWorkbook extends AsyncIterable<StreamWorksheet> {
   model?: unknown;
@@ -310,13 +315,30 @@ export function cellToText(value: unknown, repair = true, repaired?: (encoding: 
   return '';
 }
 
+/** The legacy table a cell's font name says its text was typed in (".VnTime" → TCVN3, "VNI-Times" → VNI), or null. */
+function fontEncoding(name: string | undefined): LegacyEncoding | null {
+  if (name === undefined) return null;
+  if (/^\.vn/iu.test(name)) return 'tcvn3';
+  if (/^vni[- ]/iu.test(name)) return 'vni';
+  return null;
+}
+
 function rowCells(row: StreamRow, repair: boolean, repaired: (encoding: LegacyEncoding) => void): string[] {
   const values = row.values;
   if (!Array.isArray(values)) return [];
   if (values.length - 1 > MAX_COLUMNS) throw tooManyColumns(values.length - 1, row.number);
   const cells: string[] = [];
   // exceljs rows are 1-based sparse arrays: column A is index 1.
-  for (let i = 1; i < values.length; i++) cells.push(cellToText(values[i], repair, repaired));
+  for (let i = 1; i < values.length; i++) {
+    const value: unknown = values[i];
+    // A text cell in a TCVN3/VNI font is legacy bytes, whether or not it also reads as Vietnamese
+    // ("Lóa" is "Lúa" typed in .VnTime): its font decides, where the text alone cannot.
+    const legacy = repair && typeof value === 'string' && /[\u00A0-\u00FF]/u.test(value) ? fontEncoding(row.getCell?.(i)?.font?.name) : null;
+    if (legacy !== null) {
+      repaired(legacy);
+      cells.push((legacy === 'tcvn3' ? tcvn3ToUnicode(value as string) : vniToUnicode(value as string)).normalize('NFC').trim());
+    } else cells.push(cellToText(value, repair, repaired));
+  }
   return cells;
 }
 
@@ -398,7 +420,7 @@ export async function readXlsx(source: ByteSource, options: XlsxOptions = {}): P
   const rows = xlsxRows(toReadable(guard.count(canonicalPartOrder(peeked.chunks))), guard, options, (name) => {
     sheet = name;
   }, legacy);
-  const table = await tableFromEvents(gridEvents(rows, options.headerRow), () => ({
+  const table = await tableFromEvents(gridEvents(rows, options.headerRow, { machineFormat: MACHINE_NUMBER_FORMAT, ...(options.overrides ? { overrides: options.overrides } : {}) }), () => ({
     format: 'xlsx',
     encoding: null,
     sheet,
