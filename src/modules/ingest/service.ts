@@ -304,7 +304,7 @@ export class IngestService {
     return {
       upload: { id: upload.id, filename: upload.filename, size: upload.size, sha256: upload.sha256 },
       format: table.format, encoding: table.encoding, sheet: table.sheet, sheets: sheets.map((s) => s.name), sheetTables: sheets, headerLine: table.headerLine,
-      headers: table.headers, columns, rows: sample.slice(0, Math.min(opts.rows ?? 20, 200)).map((r) => r.values),
+      headers: table.headers, wideHeaders: table.wideHeaders ?? table.headers, columns, rows: sample.slice(0, Math.min(opts.rows ?? 20, 200)).map((r) => r.values),
       rowLines: sample.slice(0, Math.min(opts.rows ?? 20, 200)).map((r) => r.line),
       // What an override names each row by (a data row can be left out too).
       rowLabels: sample.slice(0, Math.min(opts.rows ?? 20, 200)).map((r) => rowLabelKey(table.structure.groupColumn ? r.values.slice(0, -1) : r.values)),

@@ -110,6 +110,63 @@ export interface PreviewColumn {
   type: string;
   hint: string | null;
   element: { code: string; name: string } | null;
+  /** Sample values that do not fit `type`: each will be a reject with its reason. */
+  exceptions: { line: number; value: string }[];
+}
+
+export interface Reason {
+  vi: string;
+  en: string;
+}
+
+/** A row kept out of the version, with its role (total, group, signature…) and why. */
+export interface LeftOutRow {
+  line: number;
+  role: string;
+  reason: Reason;
+  values: string[];
+  label: string;
+}
+
+export interface TotalCheck {
+  line: number;
+  role: string;
+  label: string;
+  column: string;
+  stated: number;
+  computed: number;
+  rows: number;
+  ok: boolean;
+}
+
+export interface StructureReport {
+  leftOut: LeftOutRow[];
+  leftOutCount: number;
+  totals: TotalCheck[];
+  groupColumn: string | null;
+  warnings: Reason[];
+}
+
+/** A steward's decision about the rows with a label: load them, or leave them out. */
+export interface RoleOverride {
+  label: string;
+  role: 'data' | 'excluded';
+}
+
+export interface SheetTable {
+  name: string;
+  hidden: boolean;
+  headers: string[];
+  headerLine: number | null;
+  dataRows: number;
+  leftOut: number;
+  error: Reason | null;
+}
+
+export interface Unpivot {
+  from: string;
+  to: string;
+  into: [string, string];
 }
 
 export interface Preview {
@@ -117,11 +174,21 @@ export interface Preview {
   encoding: string | null;
   sheet: string | null;
   sheets: string[];
+  sheetTables: SheetTable[];
   headerLine: number | null;
   headers: string[];
+  /** The file's own headers (with the period columns an unpivot turns into rows). */
+  wideHeaders: string[];
   columns: PreviewColumn[];
   rows: string[][];
+  rowLines: number[];
+  rowLabels: string[];
+  dataRows: number;
+  structure: StructureReport;
+  template: { overrides: RoleOverride[]; remembered: boolean };
 }
+
+const emptyStructure = (): StructureReport => ({ leftOut: [], leftOutCount: 0, totals: [], groupColumn: null, warnings: [] });
 
 export type LoadMode = 'replace' | 'append' | 'upsert';
 
@@ -145,6 +212,9 @@ export interface IngestSummary {
   encoding: string | null;
   quality: QualityScores;
   rejects: Reject[];
+  structure: StructureReport;
+  /** đúng problems beyond single cells: a total that is not the sum of its rows. */
+  problems: (Reason & { column: string; stated: number; computed: number })[];
 }
 
 export interface VersionInfo {
@@ -307,9 +377,20 @@ export function uploadFile(file: File, onProgress: (loaded: number, total: numbe
   return { promise, cancel: () => xhr.abort() };
 }
 
-export async function previewUpload(uploadId: string, sheet: string | null, signal?: AbortSignal): Promise<Preview> {
-  const qs = new URLSearchParams({ rows: '20' });
+export async function previewUpload(
+  uploadId: string,
+  sheet: string | null,
+  signal?: AbortSignal,
+  shape: { overrides?: RoleOverride[] | null; unpivot?: Unpivot | null } = {},
+): Promise<Preview> {
+  const qs = new URLSearchParams({ rows: '50' });
   if (sheet) qs.set('sheet', sheet);
+  if (shape.overrides) qs.set('overrides', JSON.stringify(shape.overrides));
+  if (shape.unpivot) {
+    qs.set('unpivotFrom', shape.unpivot.from);
+    qs.set('unpivotTo', shape.unpivot.to);
+    qs.set('into', shape.unpivot.into.join(','));
+  }
   const p = obj(await apiFetch(`/api/uploads/${encodeURIComponent(uploadId)}/preview?${qs}`, { signal }), 'preview');
   return {
     format: str(p.format) ?? '?',
@@ -318,9 +399,20 @@ export async function previewUpload(uploadId: string, sheet: string | null, sign
     sheets: Array.isArray(p.sheets) ? p.sheets.filter((s): s is string => typeof s === 'string') : [],
     headerLine: num(p.headerLine),
     headers: arr(p.headers, 'headers').map(String),
-    columns: arr(p.columns, 'columns') as PreviewColumn[],
+    wideHeaders: (Array.isArray(p.wideHeaders) ? p.wideHeaders : arr(p.headers, 'headers')).map(String),
+    columns: (arr(p.columns, 'columns') as PreviewColumn[]).map((c) => ({ ...c, exceptions: Array.isArray(c.exceptions) ? c.exceptions : [] })),
     rows: arr(p.rows, 'rows') as string[][],
+    rowLines: Array.isArray(p.rowLines) ? (p.rowLines as number[]) : [],
+    rowLabels: Array.isArray(p.rowLabels) ? (p.rowLabels as string[]) : [],
+    dataRows: num(p.dataRows) ?? 0,
+    sheetTables: Array.isArray(p.sheetTables) ? (p.sheetTables as SheetTable[]) : [],
+    structure: structureOf(p.structure),
+    template: (p.template as Preview['template'] | undefined) ?? { overrides: [], remembered: false },
   };
+}
+
+function structureOf(value: unknown): StructureReport {
+  return typeof value === 'object' && value !== null ? { ...emptyStructure(), ...(value as Partial<StructureReport>) } : emptyStructure();
 }
 
 export interface IngestRequest {
@@ -335,6 +427,9 @@ export interface IngestRequest {
   title?: string;
   /** File headers that key a schema the server infers from the file. */
   keys?: string[];
+  /** The steward's row decisions (remembered for the template). */
+  overrides?: RoleOverride[];
+  unpivot?: Unpivot;
 }
 
 /** Validates and loads an upload; a refused load is an answer (status 'rejected'), not an error. */
@@ -352,6 +447,8 @@ export async function runIngest(request: IngestRequest): Promise<IngestSummary> 
     encoding: str(s.encoding),
     quality: quality(s.quality) ?? { validity: 0, completeness: 0, uniqueness: 0, freshness: 0, score: 0 },
     rejects: Array.isArray(s.rejects) ? (s.rejects as Reject[]) : [],
+    structure: structureOf(s.structure),
+    problems: Array.isArray(s.problems) ? (s.problems as IngestSummary['problems']) : [],
   };
 }
 

@@ -40,6 +40,8 @@ export interface TableHeader {
 /** An opened table: the header has been read, the rows stream on demand. */
 export interface Table extends TableHeader {
   readonly structure: TableStructure;
+  /** After an unpivot: the headers as the file has them (with the period columns). */
+  readonly wideHeaders?: string[];
   readonly format: TableFormat;
   /**
    * Text encoding of CSV/JSON formats. XLSX: 'tcvn3' or 'vni' when cells typed in a legacy font

@@ -88,6 +88,7 @@ export function unpivotTable(table: Table, spec: UnpivotSpec): Table {
   const out: Table = Object.create(table) as Table;
   return Object.defineProperties(out, {
     headers: { value: headers, enumerable: true },
+    wideHeaders: { value: table.headers, enumerable: true },
     rows: {
       enumerable: true,
       value: {

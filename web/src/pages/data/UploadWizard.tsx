@@ -13,6 +13,8 @@ import {
   type IngestSummary,
   type LoadMode,
   type Preview,
+  type RoleOverride,
+  type Unpivot,
   type Upload,
   type UploadHandle,
 } from '../../data/api.ts';
@@ -96,6 +98,9 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
   const [sheet, setSheet] = useState<string | null>(null);
   const [target, setTarget] = useState<Target>(fixedSlug ? { kind: 'existing', slug: fixedSlug } : { kind: 'new', slug: '', title: '' });
   const [overrides, setOverrides] = useState<Record<string, string>>({});
+  /** The steward's row decisions; null: those the server remembers for the file's template. */
+  const [rowOverrides, setRowOverrides] = useState<RoleOverride[] | null>(null);
+  const [unpivot, setUnpivot] = useState<Unpivot | null>(null);
   /** File headers chosen as the key of a schema inferred from the file (a new dataset). */
   const [keys, setKeys] = useState<ReadonlySet<string>>(new Set());
   const [mode, setMode] = useState<LoadMode>('replace');
@@ -124,8 +129,8 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
   }, [step]);
 
   const uploaded = upload.status === 'done' ? upload.upload : null;
-  const preview = useLoad(uploaded ? `${uploaded.id}|${sheet ?? ''}` : '', (signal) =>
-    uploaded ? previewUpload(uploaded.id, sheet, signal) : new Promise<Preview>(() => {}),
+  const preview = useLoad(uploaded ? `${uploaded.id}|${sheet ?? ''}|${JSON.stringify(rowOverrides)}|${JSON.stringify(unpivot)}` : '', (signal) =>
+    uploaded ? previewUpload(uploaded.id, sheet, signal, { overrides: rowOverrides, unpivot }) : new Promise<Preview>(() => {}),
   );
   const existingSlug = target.kind === 'existing' ? target.slug : '';
   const dataset = useLoad(`ds|${existingSlug}`, (signal) => (existingSlug ? getDataset(existingSlug, signal) : Promise.resolve(null)));
@@ -142,6 +147,8 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
     handleRef.current?.cancel();
     setSheet(null);
     setOverrides({});
+    setRowOverrides(null);
+    setUnpivot(null);
     setKeys(new Set());
     setRun({ status: 'idle' });
     if (!fixedSlug) setTarget({ kind: 'new', slug: slugFromFilename(file.name), title: file.name.replace(/\.[a-z0-9]+$/i, '') });
@@ -209,6 +216,9 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
         mode,
         validRowsOnly: validOnly,
         ...(p.format === 'xlsx' && p.sheet ? { sheet: p.sheet } : {}),
+        // Decisions sent are remembered for the template; none sent: the remembered ones apply.
+        ...(rowOverrides ? { overrides: rowOverrides } : {}),
+        ...(unpivot ? { unpivot } : {}),
         ...(mapping ? { mapping } : {}),
         // The dataset is created with the steward's title even when this first load is refused.
         ...(target.kind === 'new' ? { create: true, title: target.title.trim() } : {}),
@@ -230,6 +240,8 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
     setUpload({ status: 'idle' });
     setRun({ status: 'idle' });
     setOverrides({});
+    setRowOverrides(null);
+    setUnpivot(null);
     setKeys(new Set());
     setSheet(null);
     setFormError(null);
@@ -323,6 +335,19 @@ function Wizard({ fixedSlug }: { fixedSlug: string | null }) {
                   onSheet={(next) => {
                     // Another sheet has other headers: earlier mapping choices no longer apply.
                     setSheet(next);
+                    setOverrides({});
+                    setRowOverrides(null);
+                    setUnpivot(null);
+                    setKeys(new Set());
+                  }}
+                  onRole={(label, role) => {
+                    const current = rowOverrides ?? p.template.overrides;
+                    setRowOverrides([...current.filter((o) => o.label !== label), ...(role ? [{ label, role }] : [])]);
+                  }}
+                  onForget={() => setRowOverrides([])}
+                  unpivot={unpivot}
+                  onUnpivot={(next) => {
+                    setUnpivot(next);
                     setOverrides({});
                     setKeys(new Set());
                   }}
@@ -459,9 +484,32 @@ function UploadProgress({ upload, onCancel }: { upload: UploadState; onCancel: (
   );
 }
 
-function PreviewView({ preview: p, sheet, onSheet }: { preview: Preview; sheet: string | null; onSheet: (sheet: string) => void }) {
-  const { t } = useI18n();
+function PreviewView({
+  preview: p,
+  sheet,
+  onSheet,
+  onRole,
+  onForget,
+  unpivot,
+  onUnpivot,
+}: {
+  preview: Preview;
+  sheet: string | null;
+  onSheet: (sheet: string) => void;
+  onRole: (label: string, role: RoleOverride['role'] | null) => void;
+  onForget: () => void;
+  unpivot: Unpivot | null;
+  onUnpivot: (next: Unpivot | null) => void;
+}) {
+  const { t, lang } = useI18n();
+  const f = useFormat();
   const sheetId = useId();
+  const decided = new Map(p.template.overrides.map((o) => [o.label, o.role]));
+  const typeKey = (type: string) => `type.${type}` as MessageKey;
+  const roleKey = (role: string) => `up.role.${role}` as MessageKey;
+  const say = (r: { vi: string; en: string }) => (lang === 'en' ? r.en : r.vi);
+  const exceptions = p.columns.flatMap((c) => c.exceptions.map((x) => ({ column: c.header, ...x })));
+  const checked = p.structure.totals.length;
   return (
     <>
       <dl className="meta-list meta-list--inline" data-testid="preview-meta">
@@ -483,6 +531,10 @@ function PreviewView({ preview: p, sheet, onSheet }: { preview: Preview; sheet: 
           <dt>{t('up.columns')}</dt>
           <dd>{p.headers.length}</dd>
         </div>
+        <div>
+          <dt>{t('up.dataRows')}</dt>
+          <dd data-testid="preview-data-rows">{f.int(p.dataRows)}</dd>
+        </div>
       </dl>
       {p.sheets.length > 0 && (
         <div className="field field--inline">
@@ -496,31 +548,212 @@ function PreviewView({ preview: p, sheet, onSheet }: { preview: Preview; sheet: 
           </select>
         </div>
       )}
+      {p.sheetTables.length > 1 && (
+        <section aria-labelledby="sheets-title">
+          <h3 id="sheets-title">{t('up.sheets')}</h3>
+          <ul className="sheet-list" data-testid="sheet-list">
+            {p.sheetTables.map((s) => (
+              <li key={s.name}>
+                <button type="button" className="button button--small button--ghost" onClick={() => onSheet(s.name)} aria-current={s.name === p.sheet ? 'true' : undefined} disabled={s.error !== null}>
+                  {s.name}
+                </button>{' '}
+                <span className="muted">
+                  {s.error ? say(s.error) : t('up.sheetRows', { rows: f.int(s.dataRows), line: s.headerLine ?? '?' })}
+                  {s.name === p.sheet ? ` · ${t('up.sheetShown')}` : ''}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <Callout title={t('up.warnings')} items={p.structure.warnings.map(say)} testId="structure-warnings" />
+      {checked > 0 && p.structure.totals.every((c) => c.ok) && (
+        <p className="muted" data-testid="totals-ok">
+          {t('up.totalsOk', { count: checked })}
+        </p>
+      )}
+      {p.template.remembered && (
+        <p className="muted" data-testid="remembered">
+          {t('up.remembered', { count: p.template.overrides.length })}{' '}
+          <button type="button" className="button button--small button--ghost" onClick={onForget}>
+            {t('up.forget')}
+          </button>
+        </p>
+      )}
+      <UnpivotChooser headers={p.wideHeaders} unpivot={unpivot} onUnpivot={onUnpivot} />
       <div className="table-wrap" tabIndex={0} role="region" aria-label={t('up.sample')}>
         <table className="table table--compact" data-testid="preview-table">
           <caption>{t('up.sample')}</caption>
           <thead>
             <tr>
+              <th scope="col" className="num">
+                {t('up.rj.line')}
+              </th>
               {p.columns.map((c, i) => (
                 <th key={i} scope="col">
                   {c.header}
                   {c.element && matchKey(c.element.name) !== matchKey(c.header) && <span className="th-sub">{c.element.name}</span>}
                 </th>
               ))}
+              <th scope="col">
+                <span className="visually-hidden">{t('up.excludeRow')}</span>
+              </th>
+            </tr>
+            <tr className="type-row" data-testid="preview-types">
+              <th scope="row" className="num">
+                {t('up.typeRow')}
+              </th>
+              {p.columns.map((c, i) => (
+                <td key={i}>
+                  {t(typeKey(c.type))}
+                  {c.exceptions.length > 0 && <span className="th-sub bad"> · {t('up.exceptionCount', { count: c.exceptions.length })}</span>}
+                </td>
+              ))}
+              <td />
             </tr>
           </thead>
           <tbody>
             {p.rows.map((row, r) => (
               <tr key={r}>
+                <td className="num">{p.rowLines[r] ?? ''}</td>
                 {p.headers.map((_, i) => (
                   <td key={i}>{row[i] ?? ''}</td>
                 ))}
+                <td>
+                  {p.rowLabels[r] !== undefined && p.rowLabels[r] !== '' && (
+                    <button type="button" className="button button--small button--ghost" onClick={() => onRole(p.rowLabels[r]!, decided.get(p.rowLabels[r]!) === 'data' ? null : 'excluded')}>
+                      {decided.get(p.rowLabels[r]!) === 'data' ? t('up.undo') : t('up.excludeRow')}
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      {exceptions.length > 0 && (
+        <section aria-labelledby="exceptions-title" data-testid="type-exceptions">
+          <h3 id="exceptions-title">{t('up.exceptions')}</h3>
+          <ul>
+            {exceptions.map((x, i) => (
+              <li key={i}>{t('up.exceptionLine', { column: x.column, line: x.line, value: x.value })}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-labelledby="left-out-title">
+        <h3 id="left-out-title">{t('up.leftOut', { count: f.int(p.structure.leftOutCount) })}</h3>
+        {p.structure.leftOut.length === 0 ? (
+          <p className="muted">{t('up.leftOutNone')}</p>
+        ) : (
+          <>
+            <p className="muted">{t('up.leftOutIntro')}</p>
+            <div className="table-wrap" tabIndex={0} role="region" aria-labelledby="left-out-title">
+              <table className="table table--compact" data-testid="left-out-table">
+                <thead>
+                  <tr>
+                    <th scope="col" className="num">
+                      {t('up.rj.line')}
+                    </th>
+                    <th scope="col">{t('up.role')}</th>
+                    <th scope="col">{t('up.rj.reason')}</th>
+                    <th scope="col">{t('up.content')}</th>
+                    <th scope="col">
+                      <span className="visually-hidden">{t('up.loadRow')}</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.structure.leftOut.map((r) => (
+                    <tr key={r.line} data-role={r.role} data-line={r.line}>
+                      <td className="num">{r.line}</td>
+                      <td>
+                        <span className={`badge badge--role badge--${r.role}`}>{t(roleKey(r.role))}</span>
+                      </td>
+                      <td>{say(r.reason)}</td>
+                      <td className="cell-clip">{r.values.filter((v) => v !== '').join(' | ')}</td>
+                      <td>
+                        {r.label !== '' && (
+                          <button type="button" className="button button--small button--ghost" onClick={() => onRole(r.label, decided.get(r.label) === 'excluded' ? null : 'data')}>
+                            {decided.get(r.label) === 'excluded' ? t('up.undo') : t('up.loadRow')}
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        )}
+      </section>
     </>
+  );
+}
+
+/** Things the steward must see before going on (warnings of a preview, đúng problems of a run); nothing when there are none. */
+function Callout({ title, items, testId }: { title: string; items: string[]; testId: string }) {
+  if (items.length === 0) return null;
+  return (
+    <div className="callout" role="alert" data-testid={testId}>
+      <p>
+        <strong>{title}</strong>
+      </p>
+      <ul>
+        {items.map((item, i) => (
+          <li key={i}>{item}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The header of a column that reads as a period ("Năm 2021", "Tháng 3", "Quý II"), the unpivot's default range. */
+const PERIOD = /^(nam|thang|quy|t)\s*[0-9ivx]/;
+
+function UnpivotChooser({ headers, unpivot, onUnpivot }: { headers: string[]; unpivot: Unpivot | null; onUnpivot: (next: Unpivot | null) => void }) {
+  const { t } = useI18n();
+  const fromId = useId();
+  const toId = useId();
+  const periodId = useId();
+  const valueId = useId();
+  const leaf = (h: string) => foldVietnamese(h.split(' - ').at(-1) ?? h);
+  const periods = headers.filter((h) => PERIOD.test(leaf(h)));
+  const start = (): Unpivot => ({ from: periods[0] ?? headers[1] ?? headers[0] ?? '', to: periods.at(-1) ?? headers.at(-1) ?? '', into: [periods.length ? 'nam' : 'loai', 'gia_tri'] });
+  return (
+    <fieldset className="options" data-testid="unpivot">
+      <label className="checkbox">
+        <input type="checkbox" checked={unpivot !== null} onChange={(e) => onUnpivot(e.target.checked ? start() : null)} />
+        <span>
+          <strong>{t('up.unpivot')}</strong>
+          <span className="hint"> — {t('up.unpivotHint')}</span>
+        </span>
+      </label>
+      {unpivot && (
+        <div className="target-fields">
+          <div className="field field--inline">
+            <label htmlFor={fromId}>{t('up.unpivotFrom')}</label>
+            <select id={fromId} value={unpivot.from} onChange={(e) => onUnpivot({ ...unpivot, from: e.target.value })}>
+              {headers.map((h) => (
+                <option key={h}>{h}</option>
+              ))}
+            </select>
+            <label htmlFor={toId}>{t('up.unpivotTo')}</label>
+            <select id={toId} value={unpivot.to} onChange={(e) => onUnpivot({ ...unpivot, to: e.target.value })}>
+              {headers.map((h) => (
+                <option key={h}>{h}</option>
+              ))}
+            </select>
+          </div>
+          <div className="field field--inline">
+            <label htmlFor={periodId}>{t('up.unpivotPeriod')}</label>
+            <input id={periodId} value={unpivot.into[0]} onChange={(e) => onUnpivot({ ...unpivot, into: [e.target.value, unpivot.into[1]] })} />
+            <label htmlFor={valueId}>{t('up.unpivotValue')}</label>
+            <input id={valueId} value={unpivot.into[1]} onChange={(e) => onUnpivot({ ...unpivot, into: [unpivot.into[0], e.target.value] })} />
+          </div>
+        </div>
+      )}
+    </fieldset>
   );
 }
 
@@ -743,6 +976,13 @@ function ResultView({
         </div>
       </dl>
       <QualityBadges quality={s.quality} />
+      {s.structure.leftOutCount > 0 && (
+        <p className="muted" data-testid="result-left-out">
+          {t('up.leftOut', { count: f.int(s.structure.leftOutCount) })}:{' '}
+          {[...new Set(s.structure.leftOut.map((r) => t(`up.role.${r.role}` as MessageKey)))].join(', ')}
+        </p>
+      )}
+      <Callout title={t('up.problems')} items={s.problems.map((x) => (lang === 'en' ? x.en : x.vi))} testId="result-problems" />
       {s.rejects.length > 0 && (
         <section aria-labelledby="rejects-title">
           <h3 id="rejects-title">{t('up.rejects')}</h3>
