@@ -25,6 +25,7 @@ import { SyncService, syncModule, syncRoutes } from './modules/sync/index.js';
 import { LdopGateway, OutboundPolicy, SharingService, gatewayRoutes, sharingModule, sharingRoutes } from './modules/sharing/index.js';
 import { OpendataService, ckanRoutes, opendataModule, opendataRoutes, seedDemo } from './modules/opendata/index.js';
 import { IndicatorService, StrategyService, computeKpis, indicatorRoutes, indicatorsModule, platformKpiSources, strategyRoutes } from './modules/indicators/index.js';
+import { IotService, iotModule, iotRoutes } from './modules/iot/index.js';
 
 /** Package root: one level above both src/ (tsx) and dist/ (compiled). */
 export const ROOT = new URL('../', import.meta.url);
@@ -43,6 +44,7 @@ export const MIGRATIONS: MigrationSet[] = [
   { module: syncModule.name, dir: syncModule.migrations },
   { module: opendataModule.name, dir: opendataModule.migrations },
   { module: indicatorsModule.name, dir: indicatorsModule.migrations },
+  { module: iotModule.name, dir: iotModule.migrations },
 ];
 
 export interface Platform {
@@ -72,6 +74,8 @@ export interface Platform {
   strategy: StrategyService;
   /** The semantic layer: indicators, targets, pre-aggregations, the query API. */
   indicators: IndicatorService;
+  /** IoT: sensor registry, device credentials, readings, latest values and hourly rollups. */
+  iot: IotService;
   objects: ObjectStore;
   /** Runs pending migrations. */
   migrate(): Promise<MigrationReport>;
@@ -141,6 +145,8 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     // A new version of a source dataset: rebuild the pre-aggregations of its indicators.
     events.subscribe('indicators.preagg', 'dataset.version.published', (e) => indicators.onVersionPublished(e.payload));
 
+    const iot = new IotService({ db, orgExists, locate: (lon, lat) => geo.locate(lon, lat) });
+
     const app = await createHttp({ config, logger, audit, metrics, resolver: () => org });
 
     app.get('/healthz', { config: { public: true, audit: false }, schema: { tags: ['ops'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
@@ -172,10 +178,11 @@ export async function buildApp(opts: BuildOptions): Promise<Platform> {
     const kpiSources = platformKpiSources({ catalog, opendata, sharing, sync, org, indicators });
     strategyRoutes(app, strategy, () => computeKpis(kpiSources));
     indicatorRoutes(app, indicators);
+    iotRoutes(app, iot);
     await serveWeb(app);
 
     const platform: Platform = {
-      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, sharing, gateway, objects, sync, opendata, strategy, indicators,
+      app, config, db, logger, audit, jobs, events, metrics, org, geo, warehouse, dictionary, catalog, ingest, sharing, gateway, objects, sync, opendata, strategy, indicators, iot,
       migrate: () => migrate(db, MIGRATIONS),
       async seed() {
         const { wards } = await bundledUnits();

@@ -46,7 +46,7 @@ const WRITES = new Set([
   'POST /api/opendata/datasets/{dataset}/unpublish', 'POST /api/opendata/developers/keys', 'DELETE /api/opendata/developers/keys/self',
   'POST /api/opendata/developers/keys/{id}/revoke', 'POST /api/opendata/apps', 'POST /api/opendata/apps/{id}/review', 'POST /api/users/{id}/unlock',
   'POST /api/strategy/targets/{code}/updates', 'POST /api/strategy/tasks/{code}/updates', 'POST /api/strategy/databases/{code}/updates',
-  'POST /api/strategy/projects/{code}/updates', 'POST /api/indicators',
+  'POST /api/strategy/projects/{code}/updates', 'POST /api/indicators', 'POST /api/iot/sensors', 'POST /api/iot/sensors/{id}/readings',
 ]);
 
 /** Query strings to try on a route beyond its required parameters: the ways a value could be guessed or echoed. */
@@ -130,7 +130,7 @@ for (const engine of engines()) {
         if (path.startsWith('/api/orgs/')) return [AGENCY_A];
         if (path.startsWith('/api/uploads/')) return DATASETS.flatMap((d) => fx.runs[d.slug]!.map((r) => r.uploadId));
         if (path.startsWith('/api/ingest/runs/')) return DATASETS.flatMap((d) => fx.runs[d.slug]!.map((r) => r.runId));
-        const collection = /^(\/api\/(?:ldop|sync)\/[a-z-]+)\/\{id\}/.exec(path)?.[1];
+        const collection = /^(\/api\/(?:ldop|sync|iot)\/[a-z-]+)\/\{id\}/.exec(path)?.[1];
         if (collection) {
           const ids = await listed(collection);
           // An empty collection still gets called, with an id that exists nowhere (the refusal must not leak either).
@@ -151,6 +151,7 @@ for (const engine of engines()) {
         else if (prm.name === 'to') q.set('to', '2');
         else if (prm.name === 'lon') q.set('lon', '108.0');
         else if (prm.name === 'lat') q.set('lat', '14.0');
+        else if (prm.name === 'quantity') q.set('quantity', 'pm25');
         else throw new Error(`no value for the required query parameter ${prm.name}`);
       }
       return q.toString();

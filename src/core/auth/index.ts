@@ -48,6 +48,9 @@ export const PERMISSIONS = {
   'strategy:write': ['admin', 'steward', 'leader'],
   // Indicators: stewards define their agency's indicators over its datasets, administrators any.
   'indicators:write': ['admin', 'steward'],
+  // IoT: everyone signed in sees sensors and their readings; stewards register their agency's sensors.
+  'iot:read': ['admin', 'steward', 'analyst', 'leader', 'viewer'],
+  'iot:write': ['admin', 'steward'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -3,6 +3,7 @@ import { orgRoutes } from './routes.js';
 
 export { OrgService, type CommuneRef } from './service.js';
 export { presentUser } from './presenters.js';
+export { hashPassword, verifyPassword, generatePassword } from './passwords.js';
 
 /** Organisations, users, sessions and API keys. */
 export const orgModule = {
