@@ -113,7 +113,8 @@ export class LdopGateway {
 
     // 2. Which service, and the caller's agreement on it. Unknown and not-shared look the same.
     const service = await this.sharing.resolveAddress(call.member, call.subsystem, call.service);
-    if (!service) throw notFound({ vi: 'Không có dịch vụ này', en: 'No such service' });
+    // A dataset made private or retired closes its automatic service at once (same answer as unknown).
+    if (!service || !(await this.sharing.stillOffered(service))) throw notFound({ vi: 'Không có dịch vụ này', en: 'No such service' });
     ctx.service = service;
     const agreement = await this.sharing.store.currentAgreement(consumer.id, service.id);
     const now = Date.now();

@@ -97,5 +97,16 @@ for (const engine of engines()) {
         p.catalog.getDataset = original;
       }
     });
+
+    test('the automatic dataset service closes when its dataset is made private', async () => {
+      // The consumer's agreement from the first test is in force.
+      const before = await w.gw(`${w.servicePath}?limit=1`);
+      assert.equal(before.statusCode, 200, before.body);
+      const r = await w.api(w.provider, 'PATCH', `/api/catalog/datasets/${w.datasetSlug}`, { access: 'private' });
+      assert.equal(r.statusCode, 200, r.body);
+      const gone = await w.gw(`${w.servicePath}?limit=1`);
+      assert.equal(gone.statusCode, 404, gone.body);
+      assert.equal(gone.json().code, 'NOT_FOUND');
+    });
   });
 }

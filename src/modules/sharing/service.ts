@@ -359,6 +359,20 @@ export class SharingService {
     return out;
   }
 
+  /**
+   * Whether a dataset-backed service may still be called: its dataset exists and is not retired, and
+   * a `dataset:…` service's dataset is still shared or open (made private, it is shared only through
+   * query services its steward defines). Read fresh on every call, not from the caches above.
+   */
+  async stillOffered(service: ServiceRow): Promise<boolean> {
+    if (!service.dataset_id) return true;
+    const ds = await this.deps.catalog.getDataset(SYSTEM, service.dataset_id).catch((e: unknown) => {
+      if (e instanceof AppError && e.code === 'NOT_FOUND') return null;
+      throw e;
+    });
+    return !!ds && ds.status !== 'retired' && (service.kind !== 'dataset' || ds.access !== 'private');
+  }
+
   private readonly addressCache = new Map<string, { at: number; service: ServiceRow }>();
   /**
    * The provider's service at a gateway address, exposing a dataset service on first call if needed.
