@@ -226,9 +226,23 @@ export const MAX_HEADER_ROWS = 8;
  */
 function headerContinuation(ahead: readonly GridRow[], located: LocatedHeader) {
   const rows = ahead.filter((r) => nonEmpty(r.cells) > 0);
-  const numbered = (r: GridRow) => r.cells.some((c) => c !== '' && isNumeric(c));
+  // Values no header cell holds: a number, an e-mail address, a phone or identifier (seven digits or more).
+  const dataLike = (c: string) => c !== '' && (isNumeric(c) || c.includes('@') || /\d{7,}/u.test(c.replace(/[\s.\-()+]/gu, '')));
+  const numbered = (r: GridRow) => r.cells.some(dataLike);
+  // A merged header leaves gaps (a parent spans children, a name runs down): a filled row under a
+  // filled header is a row of a text table ("Đơn vị | Liên hệ | Ghi chú" over "HTX A | … | …"), not more header.
+  const gaps = (cells: readonly string[]) => {
+    for (let c = located.firstCol; c <= located.lastCol; c++) if ((cells[c] ?? '') === '') return true;
+    return false;
+  };
+  const lastHeader = Math.max(...located.headerLines);
+  let above: readonly string[] = ahead.find((r) => r.line === lastHeader)?.cells ?? headerCells(located, lastHeader);
   let n = 0;
-  while (n < rows.length && !numbered(rows[n]!) && markerAt(rows[n]!, located.firstCol) === null && !isColumnNumberRow(rows[n]!.cells, located.firstCol, located.lastCol)) n++;
+  while (n < rows.length && !numbered(rows[n]!) && markerAt(rows[n]!, located.firstCol) === null && !isColumnNumberRow(rows[n]!.cells, located.firstCol, located.lastCol)
+    && (gaps(rows[n]!.cells) || gaps(above))) {
+    above = rows[n]!.cells;
+    n++;
+  }
   const none = { rows: 0, paths: located.paths, lines: [] as number[], numberRowLine: null as number | null, numberRowCells: [] as string[] };
   // Only a run of text rows that numbers follow (a table of text is not a header), and that starts right below the header.
   if (n === 0 || n >= rows.length || rows[0]!.line !== Math.max(...located.headerLines) + 1) return none;

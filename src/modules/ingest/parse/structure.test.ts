@@ -180,3 +180,9 @@ test('bad input: a workbook encrypted with a password to open is refused as such
     await assert.rejects(openTable(file, { filename }), (e: unknown) => e instanceof ParseError && e.code === 'PARSE_ENCRYPTED', filename);
   }
 });
+
+test('a table of text under a one-row header keeps its rows as data: filled rows under a filled header are not more header', async () => {
+  const t = await readCsv(Buffer.from('Đơn vị,Liên hệ,Ghi chú\nHTX A,Anh Ba,Trồng lúa\nHTX B,0912 345 678,an.nguyen@example.vn\nHTX C,Chị Tư,12\n'));
+  assert.deepEqual(t.headers, ['Đơn vị', 'Liên hệ', 'Ghi chú']);
+  assert.deepEqual((await rowsOf(t)).map((r) => r.values[0]), ['HTX A', 'HTX B', 'HTX C']);
+});
