@@ -114,44 +114,11 @@ export interface PreviewColumn {
   exceptions: { line: number; value: string }[];
 }
 
-export interface Reason {
-  vi: string;
-  en: string;
-}
+// What structure recognition reports, typed once on the server (a renamed field fails this side's type check).
+import type { LeftOutRow, Reason, RoleOverride, TableStructure, TotalCheck } from '../../../src/modules/ingest/parse/structure.ts';
+export type { LeftOutRow, Reason, RoleOverride, TotalCheck };
 
-/** A row kept out of the version, with its role (total, group, signature…) and why. */
-export interface LeftOutRow {
-  line: number;
-  role: string;
-  reason: Reason;
-  values: string[];
-  label: string;
-}
-
-export interface TotalCheck {
-  line: number;
-  role: string;
-  label: string;
-  column: string;
-  stated: number;
-  computed: number;
-  rows: number;
-  ok: boolean;
-}
-
-export interface StructureReport {
-  leftOut: LeftOutRow[];
-  leftOutCount: number;
-  totals: TotalCheck[];
-  groupColumn: string | null;
-  warnings: Reason[];
-}
-
-/** A steward's decision about the rows with a label: load them, or leave them out. */
-export interface RoleOverride {
-  label: string;
-  role: 'data' | 'excluded';
-}
+export type StructureReport = Pick<TableStructure, 'leftOut' | 'leftOutCount' | 'totals' | 'groupColumn' | 'warnings'>;
 
 export interface SheetTable {
   name: string;

@@ -45,13 +45,13 @@ const TONES = { good: '#15803d', warn: '#b45309', bad: '#b91c1c' } as const;
 const tone = (ratio: number | null) => (ratio === null ? undefined : ratio >= 1 ? TONES.good : ratio >= 0.8 ? TONES.warn : TONES.bad);
 
 function KpiTile({ kpi }: { kpi: KpiView }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const f = useFormat();
   const target = kpi.targets[0];
   const ratio = kpi.value !== null && target ? kpi.value / target.value : null;
   return (
     <li className="dash-tile" data-testid="kpi-tile" data-code={kpi.code}>
-      <p className="dash-tile-name">{kpi.name}</p>
+      <p className="dash-tile-name">{lang === 'vi' ? kpi.name : kpi.nameEn}</p>
       <p className="dash-tile-value" style={{ color: tone(ratio) }}>
         {kpi.available && kpi.value !== null ? `${f.num(kpi.value)} ${kpi.unit}` : t('dash.notAvailable')}
       </p>
@@ -65,22 +65,23 @@ function KpiTile({ kpi }: { kpi: KpiView }) {
 }
 
 function IndicatorTile({ ind }: { ind: IndicatorView }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const f = useFormat();
   const plan = ind.plan.find((p) => p.actual !== null) ?? ind.plan[0];
   const round = (n: number) => f.num(Math.round(n * 100) / 100);
+  const unit = lang === 'vi' ? ind.unit : ind.unitEn;
   return (
     <li className="dash-tile" data-testid="indicator-tile" data-code={ind.code}>
       <p className="dash-tile-name">
-        {ind.name} {ind.sampleLabel && <span className="dash-sample">{t('dash.sample')}</span>}
+        {lang === 'vi' ? ind.name : ind.nameEn} {ind.sampleLabel && <span className="dash-sample">{t('dash.sample')}</span>}
       </p>
       <p className="dash-tile-value" style={{ color: tone(plan?.ratio ?? null) }}>
-        {ind.latest?.value != null ? `${round(ind.latest.value)} ${ind.unit}` : '—'}
+        {ind.latest?.value != null ? `${round(ind.latest.value)} ${unit}` : '—'}
       </p>
       {ind.latest && <p className="dash-tile-meta">{t('dash.latest', { period: ind.latest.period })}</p>}
       {plan && (
         <>
-          <p className="dash-tile-plan">{t('dash.plan', { period: plan.period, target: `${round(plan.target)} ${ind.unit}` })}</p>
+          <p className="dash-tile-plan">{t('dash.plan', { period: plan.period, target: `${round(plan.target)} ${unit}` })}</p>
           {plan.actual !== null && (
             <p className="dash-tile-plan">{t('dash.actual', { value: round(plan.actual), ratio: plan.ratio === null ? '—' : `${f.num(Math.round(plan.ratio * 1000) / 10)}%` })}</p>
           )}
@@ -94,7 +95,7 @@ function IndicatorTile({ ind }: { ind: IndicatorView }) {
 
 /** The choropleth of one indicator for one year, and the trend of the commune picked on it. */
 function IndicatorMap({ indicators }: { indicators: IndicatorView[] }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const f = useFormat();
   const mappable = indicators.filter((i) => i.dimensions.some((d) => d.key === 'xa'));
   const [code, setCode] = useState(mappable.find((i) => i.code === 'khach_du_lich')?.code ?? mappable[0]?.code ?? '');
@@ -131,6 +132,8 @@ function IndicatorMap({ indicators }: { indicators: IndicatorView[] }) {
   }, [series, code, ind]);
 
   if (!ind) return null;
+  const indName = lang === 'vi' ? ind.name : ind.nameEn;
+  const unit = lang === 'vi' ? ind.unit : ind.unitEn;
   return (
     <section className="dash-card dash-map-card" aria-labelledby="dash-map-title">
       <h2 id="dash-map-title">{t('dash.map')}</h2>
@@ -138,7 +141,7 @@ function IndicatorMap({ indicators }: { indicators: IndicatorView[] }) {
         <label>
           {t('dash.mapIndicator')}{' '}
           <select value={code} onChange={(e) => { setCode(e.target.value); setCommune(null); }} data-testid="map-indicator">
-            {mappable.map((i) => <option key={i.code} value={i.code}>{i.name}{i.sampleLabel ? ` (${i.sampleLabel})` : ''}</option>)}
+            {mappable.map((i) => <option key={i.code} value={i.code}>{lang === 'vi' ? i.name : i.nameEn}{i.sampleLabel ? ` (${i.sampleLabel})` : ''}</option>)}
           </select>
         </label>
         <label>
@@ -156,8 +159,8 @@ function IndicatorMap({ indicators }: { indicators: IndicatorView[] }) {
               fillColors={colors}
               selected={null}
               onSelect={(c) => setCommune(c)}
-              label={t('dash.mapLabel', { indicator: ind.name, year })}
-              describe={(c) => (values.has(c) ? `${ind.name}: ${f.num(Math.round(values.get(c)! * 100) / 100)} ${ind.unit}` : t('dash.noValue'))}
+              label={t('dash.mapLabel', { indicator: indName, year })}
+              describe={(c) => (values.has(c) ? `${indName}: ${f.num(Math.round(values.get(c)! * 100) / 100)} ${unit}` : t('dash.noValue'))}
             />
           </Suspense>
         ) : communes.status === 'error' ? (
@@ -165,10 +168,10 @@ function IndicatorMap({ indicators }: { indicators: IndicatorView[] }) {
         ) : <p className="map-status">…</p>}
       </div>
       <div className="dash-drill" data-testid="drill" data-commune={commune ?? ''}>
-        <h3>{t('dash.series', { indicator: ind.name, place, grain: t(`dash.grain.${ind.grain}` as MessageKey) })}</h3>
+        <h3>{t('dash.series', { indicator: indName, place, grain: t(`dash.grain.${ind.grain}` as MessageKey) })}</h3>
         {!commune ? <p className="dash-hint">{t('dash.drill')}</p> : <button type="button" className="button button--small" onClick={() => setCommune(null)}>{t('dash.back')}</button>}
         <button type="button" className="button button--small" onClick={() => downloadPng(chart, `${ind.code}-${commune ?? 'tinh'}`)}>{t('dash.exportPng')}</button>
-        <Chart option={seriesOption} label={t('dash.series', { indicator: ind.name, place, grain: ind.grain })} height={220} testId="series-chart" onReady={setChart} />
+        <Chart option={seriesOption} label={t('dash.series', { indicator: indName, place, grain: ind.grain })} height={220} testId="series-chart" onReady={setChart} />
       </div>
     </section>
   );
