@@ -42,7 +42,7 @@ for (const engine of engines()) {
       );
       await jobs.drain();
       const outbox = await p.db.query("SELECT 1 FROM outbox_events WHERE payload->>'datasetId' = 'rolled-back'");
-      assert.equal(outbox.rowCount, 0);
+      assert.equal(outbox.rows.length, 0); // rows, not rowCount: PGlite reports rowCount 0 for every SELECT
       assert.equal(ofTopic('exact', 'dataset.version.published').length, 0);
       assert.equal(ofTopic('prefix', 'dataset.version.published').length, 0);
     });
